@@ -1,0 +1,197 @@
+//! Findings are plain data: what was flagged, where, and how bad. They know nothing of how they are
+//! printed; reporters in `report/` turn them into text, JSON, Code Quality, SARIF or JUnit.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::ops::Range;
+
+/// How serious a finding is. Ordered so that `Error > Warning > Info`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A byte range in a document's source. Only reporters turn spans into lines and columns.
+pub type Span = Range<usize>;
+
+/// One thing a check flagged in one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable kebab-case rule id, e.g. `missing-section`.
+    pub rule: String,
+    pub severity: Severity,
+    /// Path relative to the repository root, `/`-separated.
+    pub path: String,
+    /// Byte range in the file's source. An empty range at 0 means "the file as a whole".
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+    /// What the finding is about, independent of line numbers: the section path and the normalised
+    /// text concerned. Fingerprints are computed from the rule, the path and this anchor.
+    pub anchor: String,
+    /// The competency (or value) this finding is about, for coverage tables.
+    pub competency: Option<String>,
+}
+
+impl Finding {
+    pub fn new(rule: &str, severity: Severity, path: &str, span: Span, message: impl Into<String>) -> Self {
+        Finding {
+            rule: rule.to_string(),
+            severity,
+            path: path.to_string(),
+            span,
+            message: message.into(),
+            help: None,
+            anchor: String::new(),
+            competency: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_anchor(mut self, anchor: impl Into<String>) -> Self {
+        self.anchor = anchor.into();
+        self
+    }
+
+    pub fn with_competency(mut self, competency: impl Into<String>) -> Self {
+        self.competency = Some(competency.into());
+        self
+    }
+
+    /// A hash of rule, path and anchor. Never the line: an edit above a finding keeps its
+    /// fingerprint, so the MR review does not see it as new.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.rule, &self.path, &self.anchor)
+    }
+}
+
+/// The fingerprint of a finding from its parts; see [`Finding::fingerprint`].
+pub fn fingerprint(rule: &str, path: &str, anchor: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [rule, path, anchor] {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    let digest = hasher.finalize();
+    let mut out = String::with_capacity(32);
+    for byte in &digest[..16] {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+/// Normalises text for anchors: lower case, whitespace folded, so reflowing a paragraph does not
+/// change a fingerprint.
+pub fn normalize_anchor_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// Line and column (1-based, columns in characters) of byte offsets in a source text.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(source: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    /// Byte offset where 1-based `line` starts (clamped to the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        let idx = line.saturating_sub(1).min(self.starts.len() - 1);
+        self.starts[idx]
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    /// 1-based (line, column) of a byte offset, the column counted in characters.
+    pub fn line_col(&self, source: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(source, offset.min(source.len()));
+        let line = self.line_of(offset);
+        let start = self.starts[line - 1];
+        let col = source[start..offset].chars().count() + 1;
+        (line, col)
+    }
+}
+
+/// The largest char boundary at or below `i`.
+pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_ignores_span_but_not_anchor() {
+        let a = Finding::new("r", Severity::Error, "p.md", 0..1, "m").with_anchor("x");
+        let mut b = a.clone();
+        b.span = 100..120;
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        let c = a.clone().with_anchor("y");
+        assert_ne!(a.fingerprint(), c.fingerprint());
+        assert_ne!(fingerprint("ab", "c", ""), fingerprint("a", "bc", ""));
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        let src = "ab\nçé x\n";
+        let idx = LineIndex::new(src);
+        assert_eq!(idx.line_col(src, 0), (1, 1));
+        assert_eq!(idx.line_col(src, 3), (2, 1));
+        let x = src.find('x').unwrap();
+        assert_eq!(idx.line_col(src, x), (2, 4));
+        assert_eq!(idx.line_col(src, src.len()), (3, 1));
+    }
+}

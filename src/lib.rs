@@ -1,0 +1,5 @@
+//! promolint: lints promotion documents and handbook pages, and reviews GitLab merge requests
+//! that change them.
+
+pub mod diagnostic;
+pub mod outcome;

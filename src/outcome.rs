@@ -1,0 +1,92 @@
+//! What a lint run produced: the findings, the files that could not be read, and per promotion
+//! document the competency coverage that the MR summary note shows. Reporters and the GitLab layer
+//! read this; they never run checks themselves.
+
+use crate::diagnostic::{Finding, LineIndex, Severity};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Debug, Default, Clone)]
+pub struct LintOutcome {
+    pub files_checked: usize,
+    /// Sorted by path, line, column, rule.
+    pub findings: Vec<Finding>,
+    /// Per promotion document, in path order.
+    pub coverage: Vec<Coverage>,
+    /// Source text of every file with findings, so reporters can give lines and columns.
+    pub sources: BTreeMap<String, Arc<SourceFile>>,
+}
+
+/// A file's text and its line index.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    pub fn new(text: String) -> Self {
+        let lines = LineIndex::new(&text);
+        SourceFile { text, lines }
+    }
+}
+
+/// Line and column of a finding, 1-based, columns in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+impl LintOutcome {
+    /// Where a finding is, in lines and columns. A finding in a file whose source is not kept
+    /// (it could not be read) is at 1:1.
+    pub fn position(&self, finding: &Finding) -> Position {
+        match self.sources.get(&finding.path) {
+            Some(src) => {
+                let (line, column) = src.lines.line_col(&src.text, finding.span.start);
+                let (end_line, end_column) = src.lines.line_col(&src.text, finding.span.end);
+                Position { line, column, end_line, end_column }
+            }
+            None => Position { line: 1, column: 1, end_line: 1, end_column: 1 },
+        }
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// How well a promotion document covers its target role's framework.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    pub path: String,
+    pub candidate: Option<String>,
+    pub manager: Option<String>,
+    pub current_role: Option<String>,
+    pub target_role: String,
+    pub rows: Vec<CoverageRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoverageRow {
+    /// `Leadership`, `Technical` or `Values`.
+    pub group: String,
+    pub name: String,
+    /// Evidence items that count (linked, not placeholders, long enough).
+    pub evidence: usize,
+    pub required: usize,
+}
+
+impl CoverageRow {
+    pub fn covered(&self) -> bool {
+        self.evidence >= self.required
+    }
+}
