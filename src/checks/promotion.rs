@@ -1,0 +1,5 @@
+//! Promotion document checks.
+
+use super::Factory;
+
+pub static KINDS: &[(&str, Factory)] = &[];
