@@ -4,6 +4,7 @@
 
 pub mod handbook;
 pub mod promotion;
+pub mod prose;
 
 use crate::changes::ChangeSet;
 use crate::diagnostic::{Finding, Severity, Span};
@@ -50,16 +51,17 @@ impl CheckContext<'_> {
 
 /// Every check kind, by the name rules use in `check:`.
 pub fn lookup(kind: &str) -> Option<Factory> {
-    promotion::KINDS
-        .iter()
-        .chain(handbook::KINDS.iter())
-        .find(|(name, _)| *name == kind)
+    all_kinds().find(|(name, _)| *name == kind)
         .map(|(_, factory)| *factory)
 }
 
 /// Names of every check kind, for "did you mean".
 pub fn kind_names() -> Vec<&'static str> {
-    promotion::KINDS.iter().chain(handbook::KINDS.iter()).map(|(name, _)| *name).collect()
+    all_kinds().map(|(name, _)| *name).collect()
+}
+
+fn all_kinds() -> impl Iterator<Item = &'static (&'static str, Factory)> {
+    promotion::KINDS.iter().chain(prose::KINDS).chain(handbook::KINDS)
 }
 
 /// Deserialises a rule's options into a check's typed options, rejecting unknown keys.

@@ -34,8 +34,10 @@ pub struct Document {
     pub links: Vec<Link>,
     /// Text of paragraphs, list items and headings, for prose checks.
     pub texts: Vec<TextRun>,
-    /// Fenced and indented code, HTML blocks and comments: raw scans skip these.
-    pub opaque: Vec<Span>,
+    /// Fenced and indented code blocks and code spans: raw scans skip these.
+    pub code: Vec<Span>,
+    /// HTML comments (`<!-- … -->`), which are not rendered.
+    pub comments: Vec<Span>,
     pub suppressions: Suppressions,
 }
 
@@ -123,7 +125,8 @@ impl Document {
             blocks: Vec::new(),
             links: Vec::new(),
             texts: Vec::new(),
-            opaque: Vec::new(),
+            code: Vec::new(),
+            comments: Vec::new(),
             suppressions: Suppressions::default(),
         };
         let body = &source.text[body_start..];
@@ -134,6 +137,7 @@ impl Document {
         for child in root.children() {
             walker.block(child);
         }
+        doc.comments = html_comments(&source.text, body_start);
         doc.suppressions = Suppressions::scan(&source.text, &source.lines, body_start);
         doc
     }
@@ -209,9 +213,14 @@ impl Document {
         0..end
     }
 
-    /// Whether `offset` lies in code, an HTML block or a comment.
+    /// Whether `offset` lies in code or an HTML comment: text a reader never sees as prose.
     pub fn is_opaque(&self, offset: usize) -> bool {
-        self.opaque.iter().any(|r| r.contains(&offset))
+        self.code.iter().chain(&self.comments).any(|r| r.contains(&offset))
+    }
+
+    /// Prose words of the body: paragraphs and list items, not headings, code or URLs.
+    pub fn prose_words(&self) -> usize {
+        self.texts.iter().filter(|t| !t.in_heading).map(|t| count_words(&t.text)).sum()
     }
 }
 
@@ -296,9 +305,10 @@ impl Walker<'_> {
                     links,
                 });
             }
-            NodeValue::CodeBlock(_) | NodeValue::HtmlBlock(_) => {
-                self.doc.opaque.push(span);
+            NodeValue::CodeBlock(_) => {
+                self.doc.code.push(span);
             }
+            NodeValue::HtmlBlock(_) => {}
             NodeValue::BlockQuote | NodeValue::Table(_) | NodeValue::FootnoteDefinition(_) => {
                 self.inlines(node, false);
             }
@@ -336,15 +346,34 @@ impl Walker<'_> {
                     let span = self.span_of(child);
                     self.doc.texts.push(TextRun { text, span, heading: self.current_heading, in_heading });
                 }
-                NodeValue::CodeBlock(_) | NodeValue::HtmlBlock(_) | NodeValue::Code(_) | NodeValue::HtmlInline(_) => {
+                NodeValue::CodeBlock(_) | NodeValue::Code(_) => {
                     drop(data);
                     let span = self.span_of(child);
-                    self.doc.opaque.push(span);
+                    self.doc.code.push(span);
                 }
                 _ => {}
             }
         }
     }
+}
+
+/// Words in text: runs of letters or digits, URLs not counted.
+pub fn count_words(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| !w.contains("://") && w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+fn html_comments(text: &str, from: usize) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut pos = from;
+    while let Some(start) = text[pos..].find("<!--") {
+        let start = pos + start;
+        let end = text[start + 4..].find("-->").map_or(text.len(), |e| start + 4 + e + 3);
+        out.push(start..end);
+        pos = end;
+    }
+    out
 }
 
 /// The rendered text of a node: text, code spans, line breaks as spaces.

@@ -440,9 +440,9 @@ fn is_kebab(id: &str) -> bool {
         && !id.ends_with('-')
 }
 
-/// The closest candidate within an edit distance of a third of the word (at least 2).
+/// The closest candidate within an edit distance of a quarter of the word (at least 2).
 pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(2);
+    let limit = (word.chars().count() / 4).max(2);
     candidates
         .map(|c| (levenshtein(&word.to_lowercase(), &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
