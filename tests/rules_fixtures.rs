@@ -158,47 +158,73 @@ fn human_output_snapshots() {
 #[test]
 fn fingerprints_survive_lines_inserted_above() {
     let path = "rules/placeholder-text/invalid/angle-bracket-link.md";
-    let original = std::fs::read_to_string(fixtures().join(path)).expect("fixture readable");
-    // Five lines, as an extra section that no rule requires, above the evidence findings.
-    let extra = "## Context for reviewers\n\nDana moved to the registry area from the runner area.\nThe move was planned a quarter ahead.\n\n";
-    let at = original
-        .find("## Competencies")
-        .expect("fixture has a Competencies section");
-    let moved = format!("{}{extra}{}", &original[..at], &original[at..]);
-    assert_eq!(extra.lines().count(), 5);
-
+    let fixture = std::fs::read_to_string(fixtures().join(path)).expect("fixture readable");
+    // A third rule, below the evidence findings.
+    let original = fixture.replacen("She will hand routine", "I expect she will hand routine", 1);
+    assert_ne!(
+        original, fixture,
+        "the fixture's justification changed; update this test"
+    );
     let before = check_text(path, &original);
-    let after = check_text(path, &moved);
     let rules: BTreeSet<&str> = before.iter().map(|f| f.0.as_str()).collect();
     assert!(
-        before.len() >= 2 && rules.len() >= 2,
-        "want several findings of several rules, got {before:?}"
+        rules.len() >= 3,
+        "want findings of several rules, got {before:?}"
     );
-    assert_eq!(
-        before.len(),
-        after.len(),
-        "inserting a section must not add or drop findings"
-    );
-    for ((rule_a, line_a, _), (rule_b, line_b, _)) in before.iter().zip(&after) {
-        assert_eq!(rule_a, rule_b);
-        assert_eq!(
-            line_a + 5,
-            *line_b,
-            "the `{rule_a}` finding should have moved down five lines"
-        );
-    }
     let fingerprints =
         |v: &[(String, usize, String)]| v.iter().map(|f| f.2.clone()).collect::<BTreeSet<_>>();
-    assert_eq!(
-        fingerprints(&before),
-        fingerprints(&after),
-        "fingerprints changed when only lines above moved"
-    );
     assert_eq!(
         fingerprints(&before).len(),
         before.len(),
         "different findings must have different fingerprints"
     );
+
+    // Five lines above every finding: an extra section no rule requires, or the summary
+    // paragraph wrapped over five more lines.
+    let at = original
+        .find("## Competencies")
+        .expect("fixture has a Competencies section");
+    let extra = "## Context for reviewers\n\nDana moved to the registry area from the runner area.\nThe move was planned a quarter ahead.\n\n";
+    assert_eq!(extra.lines().count(), 5);
+    let with_section = format!("{}{extra}{}", &original[..at], &original[at..]);
+    let summary_at = original
+        .find("Dana Vasquez has owned")
+        .expect("fixture has the summary");
+    let summary_end = summary_at
+        + original[summary_at..]
+            .find('\n')
+            .expect("summary line ends");
+    let wrapped_summary = original[summary_at..summary_end].replacen(' ', "\n", 5);
+    let with_wrapped_summary = format!(
+        "{}{wrapped_summary}{}",
+        &original[..summary_at],
+        &original[summary_end..]
+    );
+
+    for (what, moved) in [
+        ("an extra section", with_section),
+        ("a wrapped summary", with_wrapped_summary),
+    ] {
+        let after = check_text(path, &moved);
+        assert_eq!(
+            before.len(),
+            after.len(),
+            "{what} must not add or drop findings: {before:?} vs {after:?}"
+        );
+        for ((rule_a, line_a, _), (rule_b, line_b, _)) in before.iter().zip(&after) {
+            assert_eq!(rule_a, rule_b);
+            assert_eq!(
+                line_a + 5,
+                *line_b,
+                "with {what}, the `{rule_a}` finding should have moved down five lines"
+            );
+        }
+        assert_eq!(
+            fingerprints(&before),
+            fingerprints(&after),
+            "fingerprints changed with {what} above the findings"
+        );
+    }
 
     // Editing the flagged text itself is a different finding.
     let edited = original.replace("(<link to MR>)", "(<link to issue>)");
