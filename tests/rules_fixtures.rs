@@ -111,6 +111,33 @@ fn every_promotion_rule_has_valid_and_invalid_fixtures() {
     );
 }
 
+/// The two complete documents the other fixtures are edited from pass every rule, so a finding in
+/// a fixture comes from its edit and not from its base.
+#[test]
+fn base_documents_are_clean() {
+    for fixture in [
+        "rules/missing-interim-period/valid/not-a-management-step.md",
+        "rules/missing-competency/valid/manager-framework.md",
+    ] {
+        let outcome = lint(&[fixtures().join(fixture)]);
+        assert!(
+            outcome.findings.is_empty(),
+            "{fixture}: {}",
+            describe(&outcome)
+        );
+        assert_eq!(
+            outcome.coverage.len(),
+            1,
+            "{fixture} is linted as a promotion document"
+        );
+        assert!(
+            outcome.coverage[0].rows.iter().all(|r| r.covered()),
+            "{fixture}: {:?}",
+            outcome.coverage[0].rows
+        );
+    }
+}
+
 /// The JSON report of each rule's invalid fixtures, one snapshot per rule, with what changes
 /// between builds (the version) and what is tested elsewhere (fingerprints) redacted.
 #[test]
