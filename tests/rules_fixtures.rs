@@ -4,7 +4,7 @@
 //! checks get wrong today; the loop skips them so the suite stays green while they wait for a fix.
 //!
 //! Files are linted in-process, one request per file, with the built-in rules and the default
-//! configuration, exactly as `promolint check FILE` from the fixtures directory would.
+//! configuration, as `promolint check FILE` run in the fixtures directory would.
 
 use promolint::changes::ChangeSet;
 use promolint::config::Config;
@@ -326,8 +326,10 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// A path relative to the crate, as failure messages show it: `fixtures/rules/…`.
 fn rel(path: &Path) -> String {
-    path.strip_prefix(fixtures())
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    path.strip_prefix(manifest)
         .unwrap_or(path)
         .display()
         .to_string()
