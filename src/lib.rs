@@ -3,3 +3,4 @@
 
 pub mod diagnostic;
 pub mod outcome;
+pub mod gitlab;

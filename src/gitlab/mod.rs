@@ -1,0 +1,374 @@
+//! The merge request review (`promolint mr`, SPEC §7): read the MR and its diff from GitLab, let the
+//! caller lint the changed files, then bring the MR's review into line with the findings — one
+//! summary note edited in place, inline discussions on changed lines, resolved threads for fixed
+//! findings, the DRI as reviewer, and verdict labels.
+//!
+//! The flow is reviewdog's: list what is already on the MR, compute what is missing, and write only
+//! that, so a rerun with nothing changed makes no write call and a run killed half-way is completed
+//! by the next one. Lint happens outside this module, between [`changed_files`] and
+//! [`sync_review`].
+
+pub mod api;
+pub mod codeowners;
+pub mod diff;
+mod dri;
+pub mod fake;
+pub mod http;
+pub mod neutralize;
+mod note;
+mod secret;
+mod sync;
+
+use crate::diagnostic::Severity;
+use crate::outcome::LintOutcome;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use api::{CallStats, DiffRefs, GitLabApi, MergeRequest, MrUpdate};
+pub use diff::{DiffLine, DiffLines};
+pub use dri::{CandidateSource, DriChoice};
+pub use http::{HttpGitLab, RetryPolicy};
+pub use secret::Secret;
+
+/// Hidden marker that identifies the one summary note.
+pub const SUMMARY_MARKER: &str = "<!-- promolint:summary -->";
+/// Prefix of the hidden marker carrying a finding's fingerprint in an inline discussion.
+pub const FINGERPRINT_MARKER_PREFIX: &str = "<!-- promolint:fp=";
+
+/// Errors of the MR review. The CLI maps every one of them to exit status 2.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum GitlabError {
+    #[error("missing {what}: set {env} or pass {flag}")]
+    #[diagnostic(
+        code(promolint::gitlab::missing_input),
+        help("`promolint mr` runs in a GitLab merge request pipeline, which sets these variables")
+    )]
+    MissingInput { what: &'static str, env: &'static str, flag: &'static str },
+
+    #[error("{source_name} is not a valid {what}: `{value}`")]
+    #[diagnostic(code(promolint::gitlab::invalid_input))]
+    InvalidInput { source_name: String, what: &'static str, value: String },
+
+    #[error("missing GitLab token: set PROMOLINT_GITLAB_TOKEN")]
+    #[diagnostic(
+        code(promolint::gitlab::missing_token),
+        help(
+            "use a project or group access token with `api` scope (CI_JOB_TOKEN cannot post notes); \
+             a read-only token is enough for --dry-run"
+        )
+    )]
+    MissingToken,
+
+    #[error("refusing to send the GitLab token over plain http to {url}")]
+    #[diagnostic(
+        code(promolint::gitlab::insecure_url),
+        help("use an https:// API URL; plain http is allowed only to a loopback address")
+    )]
+    InsecureUrl { url: String },
+
+    #[error("invalid GitLab API URL `{url}`: {reason}")]
+    #[diagnostic(
+        code(promolint::gitlab::invalid_url),
+        help("expected something like https://gitlab.example.com/api/v4 (CI_API_V4_URL)")
+    )]
+    InvalidUrl { url: String, reason: String },
+
+    #[error("refusing to send a request to {url}: it is not the configured GitLab host {host}")]
+    #[diagnostic(code(promolint::gitlab::foreign_host))]
+    ForeignHost { url: String, host: String },
+
+    #[error("GitLab API {operation} failed{}: {message}", status.map(|s| format!(" with HTTP {s}")).unwrap_or_default())]
+    #[diagnostic(
+        code(promolint::gitlab::api),
+        help("check the project, the MR iid and that the token has `api` scope on this project")
+    )]
+    Api { operation: String, status: Option<u16>, message: String },
+
+    #[error(
+        "GitLab API {operation} still failing after {attempts} attempt(s) in {elapsed:.1?} \
+         (retry budget {budget:.1?}): {last}"
+    )]
+    #[diagnostic(
+        code(promolint::gitlab::retry_budget),
+        help("GitLab is rate limiting or unavailable; rerun the job later — a rerun completes the review without duplicates")
+    )]
+    RetryBudgetExhausted { operation: String, attempts: u32, elapsed: Duration, budget: Duration, last: String },
+
+    #[error("could not set up the HTTP client: {0}")]
+    #[diagnostic(code(promolint::gitlab::client))]
+    Client(String),
+}
+
+/// Labels that carry the verdict. An empty label is not set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictLabels {
+    pub passed: String,
+    pub changes_requested: String,
+}
+
+impl Default for VerdictLabels {
+    fn default() -> Self {
+        VerdictLabels {
+            passed: "promolint::passed".into(),
+            changes_requested: "promolint::changes-requested".into(),
+        }
+    }
+}
+
+/// Everything `promolint mr` needs to talk to GitLab. Build it with [`MrOptions::resolve`] from
+/// the CI variables and the flags; the token comes only from the environment (a flag would show in
+/// process listings and CI logs).
+#[derive(Debug, Clone)]
+pub struct MrOptions {
+    /// The REST v4 base URL, e.g. `https://gitlab.example.com/api/v4` (`CI_API_V4_URL`).
+    pub api_url: String,
+    /// Numeric project id (`CI_PROJECT_ID`) or `group/project` path.
+    pub project: String,
+    pub mr_iid: u64,
+    pub project_dir: PathBuf,
+    pub token: Secret,
+    pub dry_run: bool,
+    pub verbose: bool,
+    pub labels: VerdictLabels,
+    /// Findings at or above this severity make the verdict "changes requested"; `None` (the CLI's
+    /// `--fail-on never`) always passes.
+    pub fail_on: Option<Severity>,
+    pub retry: RetryPolicy,
+    /// At most this many new inline discussions per run; the rest are listed in the summary, so a
+    /// broken document cannot flood an MR.
+    pub max_new_discussions: usize,
+    /// At most this many DRI candidates are looked up per source, bounding API calls.
+    pub max_candidate_lookups: usize,
+}
+
+/// Values given on the command line; each wins over its CI variable.
+#[derive(Debug, Clone, Default)]
+pub struct MrOverrides {
+    pub api_url: Option<String>,
+    pub project: Option<String>,
+    pub mr_iid: Option<u64>,
+    pub project_dir: Option<PathBuf>,
+}
+
+impl MrOptions {
+    /// Reads `CI_API_V4_URL`, `CI_PROJECT_ID`, `CI_MERGE_REQUEST_IID`, `CI_PROJECT_DIR` and
+    /// `PROMOLINT_GITLAB_TOKEN` through `env`.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<MrOptions, GitlabError> {
+        Self::resolve(env, &MrOverrides::default(), false)
+    }
+
+    /// Like [`MrOptions::from_env`], with flags overriding variables. With `dry_run` a missing
+    /// token is allowed (reading a public project needs none).
+    pub fn resolve(
+        env: &dyn Fn(&str) -> Option<String>,
+        flags: &MrOverrides,
+        dry_run: bool,
+    ) -> Result<MrOptions, GitlabError> {
+        let get = |name: &str| env(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let api_url = flags.api_url.clone().or_else(|| get("CI_API_V4_URL")).ok_or(
+            GitlabError::MissingInput { what: "GitLab API URL", env: "CI_API_V4_URL", flag: "--api-url" },
+        )?;
+        let project = flags.project.clone().or_else(|| get("CI_PROJECT_ID")).ok_or(
+            GitlabError::MissingInput { what: "project", env: "CI_PROJECT_ID", flag: "--project" },
+        )?;
+        let mr_iid = match flags.mr_iid {
+            Some(iid) => iid,
+            None => {
+                let raw = get("CI_MERGE_REQUEST_IID").ok_or(GitlabError::MissingInput {
+                    what: "merge request iid (is this a merge request pipeline?)",
+                    env: "CI_MERGE_REQUEST_IID",
+                    flag: "--mr",
+                })?;
+                raw.parse::<u64>().map_err(|_| GitlabError::InvalidInput {
+                    source_name: "CI_MERGE_REQUEST_IID".into(),
+                    what: "merge request iid",
+                    value: raw.clone(),
+                })?
+            }
+        };
+        let project_dir = flags
+            .project_dir
+            .clone()
+            .or_else(|| get("CI_PROJECT_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("."));
+        let token = Secret::new(env("PROMOLINT_GITLAB_TOKEN").unwrap_or_default().trim());
+        if token.is_empty() && !dry_run {
+            return Err(GitlabError::MissingToken);
+        }
+        Ok(MrOptions {
+            api_url,
+            project,
+            mr_iid,
+            project_dir,
+            token,
+            dry_run,
+            verbose: false,
+            labels: VerdictLabels::default(),
+            fail_on: Some(Severity::Error),
+            retry: RetryPolicy::default(),
+            max_new_discussions: 50,
+            max_candidate_lookups: 10,
+        })
+    }
+}
+
+/// How a file changed in the MR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Added,
+    Modified,
+    Renamed,
+    Deleted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedFile {
+    pub old_path: String,
+    pub new_path: String,
+    pub kind: ChangeKind,
+    /// The new-file lines the diff shows (added and context lines).
+    pub lines: DiffLines,
+}
+
+/// The MR and its diff, as fetched before linting.
+#[derive(Debug, Clone)]
+pub struct MrChanges {
+    pub mr: MergeRequest,
+    pub diff_refs: DiffRefs,
+    pub files: Vec<ChangedFile>,
+}
+
+impl MrChanges {
+    /// Paths (relative to the repository root) that exist after the MR: the files to lint.
+    pub fn paths_to_lint(&self) -> Vec<&str> {
+        self.files.iter().filter(|f| f.kind != ChangeKind::Deleted).map(|f| f.new_path.as_str()).collect()
+    }
+
+    /// Files the MR deletes or renames away (their old paths), for checks on moved pages.
+    pub fn removed_paths(&self) -> Vec<&str> {
+        self.files
+            .iter()
+            .filter(|f| matches!(f.kind, ChangeKind::Deleted | ChangeKind::Renamed))
+            .map(|f| f.old_path.as_str())
+            .collect()
+    }
+
+    pub fn author(&self) -> &str {
+        &self.mr.author.username
+    }
+
+    pub fn description(&self) -> &str {
+        self.mr.description.as_deref().unwrap_or("")
+    }
+
+    pub fn file(&self, new_path: &str) -> Option<&ChangedFile> {
+        self.files.iter().find(|f| f.new_path == new_path)
+    }
+}
+
+/// Fetches the MR and its diff (2+ requests: the MR, the paged diffs, and the versions only when
+/// the MR has no `diff_refs` yet).
+pub fn changed_files(api: &dyn GitLabApi, opts: &MrOptions) -> Result<MrChanges, GitlabError> {
+    let mr = api.merge_request(&opts.project, opts.mr_iid)?;
+    let diffs = api.merge_request_diffs(&opts.project, opts.mr_iid)?;
+    let diff_refs = match mr.diff_refs.clone().filter(|r| !r.head_sha.is_empty()) {
+        Some(r) => r,
+        None => {
+            // The newest version comes first.
+            let versions = api.merge_request_versions(&opts.project, opts.mr_iid)?;
+            let v = versions.first().ok_or_else(|| GitlabError::Api {
+                operation: "GET merge request versions".into(),
+                status: None,
+                message: "the merge request has no diff version yet; rerun once GitLab has computed it"
+                    .into(),
+            })?;
+            DiffRefs {
+                base_sha: v.base_commit_sha.clone(),
+                start_sha: v.start_commit_sha.clone(),
+                head_sha: v.head_commit_sha.clone(),
+            }
+        }
+    };
+    let files = diffs
+        .into_iter()
+        .map(|d| {
+            let kind = if d.new_file {
+                ChangeKind::Added
+            } else if d.deleted_file {
+                ChangeKind::Deleted
+            } else if d.renamed_file {
+                ChangeKind::Renamed
+            } else {
+                ChangeKind::Modified
+            };
+            ChangedFile { lines: DiffLines::parse(&d.diff), old_path: d.old_path, new_path: d.new_path, kind }
+        })
+        .collect();
+    Ok(MrChanges { mr, diff_refs, files })
+}
+
+/// The verdict the labels and the summary show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Passed,
+    ChangesRequested,
+}
+
+/// What the summary note needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteAction {
+    Created,
+    Edited,
+    Unchanged,
+}
+
+/// One API write: made, or with `dry_run`, only planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedWrite {
+    pub method: &'static str,
+    /// Relative to the API base, e.g. `projects/7/merge_requests/3/notes`.
+    pub path: String,
+    /// A short description of the body (never the token).
+    pub summary: String,
+}
+
+impl fmt::Display for PlannedWrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} — {}", self.method, self.path, self.summary)
+    }
+}
+
+/// What [`sync_review`] did (or, with `dry_run`, would do).
+#[derive(Debug, Clone)]
+pub struct ReviewReport {
+    pub verdict: Verdict,
+    pub dry_run: bool,
+    /// Every write in order. With `dry_run` none was made.
+    pub writes: Vec<PlannedWrite>,
+    pub summary_note: NoteAction,
+    pub discussions_created: usize,
+    pub discussions_resolved: usize,
+    pub discussions_reopened: usize,
+    /// Findings whose inline discussion already exists (open or resolved by a person).
+    pub discussions_kept: usize,
+    pub dri: Option<DriChoice>,
+    /// Requests made by this client so far (reads, writes, retries), for `--verbose`.
+    pub stats: CallStats,
+    /// Things a user may want to know: skipped owners, CODEOWNERS errors, positions GitLab refused.
+    pub messages: Vec<String>,
+}
+
+/// Brings the MR's review into line with `outcome`. `codeowners` is the text of the repository's
+/// CODEOWNERS file, if any; `dri_candidates_from_rules` are usernames the rules name for the
+/// changed documents (e.g. the manager's manager), tried before CODEOWNERS.
+pub fn sync_review(
+    api: &dyn GitLabApi,
+    opts: &MrOptions,
+    changes: &MrChanges,
+    outcome: &LintOutcome,
+    codeowners: Option<&str>,
+    dri_candidates_from_rules: Vec<String>,
+) -> Result<ReviewReport, GitlabError> {
+    sync::run(api, opts, changes, outcome, codeowners, dri_candidates_from_rules)
+}
