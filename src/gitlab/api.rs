@@ -76,8 +76,15 @@ pub struct Note {
     pub resolvable: bool,
     #[serde(default)]
     pub resolved: bool,
-    #[serde(default)]
+    /// Who resolved the thread. Read leniently: clients disagree on its shape, and a field we
+    /// cannot read must not fail the whole listing.
+    #[serde(default, deserialize_with = "lenient_user")]
     pub resolved_by: Option<UserRef>,
+}
+
+fn lenient_user<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<UserRef>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(v.and_then(|v| serde_json::from_value::<UserRef>(v).ok()))
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
