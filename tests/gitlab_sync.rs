@@ -9,7 +9,7 @@ use promolint::diagnostic::Severity;
 use promolint::gitlab::api::*;
 use promolint::gitlab::fake::{FakeGitLab, RecordedCall};
 use promolint::gitlab::{
-    changed_files, sync_review, CandidateSource, GitlabError, MrOptions, NoteAction, ReviewReport, Verdict,
+    CandidateSource, GitlabError, MrOptions, NoteAction, ReviewReport, Verdict, changed_files, sync_review,
 };
 use promolint::outcome::LintOutcome;
 use serde_json::json;
@@ -125,12 +125,21 @@ fn rerun_with_nothing_changed_writes_nothing_and_reads_little() {
 fn fixed_finding_resolves_its_thread_and_edits_the_summary() {
     let fake = fake();
     run(&fake, &all_findings(), &["boss"]);
-    let placeholder_thread = fake.lock().discussions.iter().find(|d| d.notes[0].body.contains("placeholder-text")).map(|d| d.id.clone()).expect("thread");
+    let placeholder_thread = fake
+        .lock()
+        .discussions
+        .iter()
+        .find(|d| d.notes[0].body.contains("placeholder-text"))
+        .map(|d| d.id.clone())
+        .expect("thread");
     fake.clear_calls();
     let f = findings();
     let report = run(&fake, &outcome(vec![f.hostile, f.context, f.whole_file]), &["boss"]);
     let writes = fake.writes();
-    assert_eq!(lines(&writes), [format!("PUT {MR}/discussions/{placeholder_thread}"), format!("PUT {MR}/notes/{}", summary_id(&fake))]);
+    assert_eq!(
+        lines(&writes),
+        [format!("PUT {MR}/discussions/{placeholder_thread}"), format!("PUT {MR}/notes/{}", summary_id(&fake))]
+    );
     assert_eq!(writes[0].body, json!({"resolved": true}));
     assert_eq!(report.discussions_resolved, 1);
     assert_eq!(report.summary_note, NoteAction::Edited);
@@ -157,7 +166,10 @@ fn finding_back_after_we_resolved_it_reopens_but_a_person_resolved_thread_stays(
     fake.clear_calls();
     let report = run(&fake, &all, &["boss"]);
     let writes = fake.writes();
-    assert_eq!(lines(&writes), [format!("PUT {MR}/discussions/{placeholder}"), format!("PUT {MR}/notes/{}", summary_id(&fake))]);
+    assert_eq!(
+        lines(&writes),
+        [format!("PUT {MR}/discussions/{placeholder}"), format!("PUT {MR}/notes/{}", summary_id(&fake))]
+    );
     assert_eq!(writes[0].body, json!({"resolved": false}));
     assert_eq!(report.discussions_reopened, 1);
     assert!(fake.lock().discussions.iter().find(|d| d.id == hostile).is_some_and(|d| d.notes[0].resolved));
@@ -169,7 +181,13 @@ fn finding_back_after_we_resolved_it_reopens_but_a_person_resolved_thread_stays(
 fn a_thread_a_person_replied_to_is_not_resolved_by_us() {
     let fake = fake();
     run(&fake, &all_findings(), &["boss"]);
-    let placeholder = fake.lock().discussions.iter().find(|d| d.notes[0].body.contains("placeholder-text")).map(|d| d.id.clone()).expect("thread");
+    let placeholder = fake
+        .lock()
+        .discussions
+        .iter()
+        .find(|d| d.notes[0].body.contains("placeholder-text"))
+        .map(|d| d.id.clone())
+        .expect("thread");
     fake.reply(&placeholder, user(21, "handpicked"), "I disagree, see the link");
     fake.clear_calls();
     let f = findings();
@@ -254,7 +272,8 @@ fn a_killed_run_is_completed_by_the_next_without_duplicates() {
         let s = fake.lock();
         let summaries = s.discussions.iter().filter(|d| d.notes[0].body.starts_with("<!-- promolint:summary")).count();
         assert_eq!(summaries, 1);
-        let mut fps: Vec<&str> = s.discussions.iter().filter(|d| !d.individual_note).map(|d| d.notes[0].body.as_str()).collect();
+        let mut fps: Vec<&str> =
+            s.discussions.iter().filter(|d| !d.individual_note).map(|d| d.notes[0].body.as_str()).collect();
         let n = fps.len();
         fps.sort();
         fps.dedup();
@@ -334,7 +353,10 @@ fn hand_set_reviewer_who_is_a_candidate_is_kept_without_a_reviewer_write() {
     let dri = report.dri.expect("a DRI");
     assert!(dri.already_reviewer);
     let put = fake.writes().into_iter().last().expect("label PUT");
-    assert_eq!(put.body, json!({"reviewer_ids": null, "add_labels": ["promolint::changes-requested"], "remove_labels": []}));
+    assert_eq!(
+        put.body,
+        json!({"reviewer_ids": null, "add_labels": ["promolint::changes-requested"], "remove_labels": []})
+    );
 }
 
 #[test]
@@ -393,11 +415,21 @@ fn echoed_text_cannot_ping_link_act_or_inject() {
         // Our marker is the only HTML comment.
         assert_eq!(body.matches("<!--").count(), 1, "{body}");
     }
-    let summary = fake.lock().discussions.iter().find(|d| d.individual_note).map(|d| d.notes[0].body.clone()).expect("summary");
+    let summary =
+        fake.lock().discussions.iter().find(|d| d.individual_note).map(|d| d.notes[0].body.clone()).expect("summary");
     assert!(summary.contains("| Mentoring \\| @\u{200d}all | 2 / 1 | ✅ |"), "{summary}");
     assert!(summary.contains("&lt;script&gt;"));
-    let hostile = fake.lock().discussions.iter().find(|d| d.notes[0].body.contains("first-person")).map(|d| d.notes[0].body.clone()).expect("thread");
-    assert!(hostile.contains("@\u{200d}all please look at #\u{200d}12 and !\u{200d}3 with ~\u{200d}urgent"), "{hostile}");
+    let hostile = fake
+        .lock()
+        .discussions
+        .iter()
+        .find(|d| d.notes[0].body.contains("first-person"))
+        .map(|d| d.notes[0].body.clone())
+        .expect("thread");
+    assert!(
+        hostile.contains("@\u{200d}all please look at #\u{200d}12 and !\u{200d}3 with ~\u{200d}urgent"),
+        "{hostile}"
+    );
     assert!(hostile.contains("/close &lt;b&gt;"), "{hostile}");
 }
 
@@ -411,7 +443,8 @@ fn long_lists_are_collapsed_and_notes_stay_small() {
         })
         .collect();
     run(&fake, &outcome(many), &["boss"]);
-    let summary = fake.lock().discussions.iter().find(|d| d.individual_note).map(|d| d.notes[0].body.clone()).expect("summary");
+    let summary =
+        fake.lock().discussions.iter().find(|d| d.individual_note).map(|d| d.notes[0].body.clone()).expect("summary");
     assert!(summary.contains("- … and 400 more"), "collapsed");
     assert!(summary.chars().count() < 100_000, "{}", summary.len());
 }
@@ -425,7 +458,8 @@ fn refused_position_goes_to_the_summary() {
     let report = sync_review(&fake, &opts(), &changes, &all_findings(), None, vec!["boss".into()]).expect("runs");
     assert_eq!(report.discussions_created, 0);
     assert!(report.messages.iter().any(|m| m.contains("GitLab refused an inline discussion")));
-    let summary = fake.lock().discussions.iter().find(|d| d.individual_note).map(|d| d.notes[0].body.clone()).expect("summary");
+    let summary =
+        fake.lock().discussions.iter().find(|d| d.individual_note).map(|d| d.notes[0].body.clone()).expect("summary");
     assert!(summary.contains("`placeholder-text`"));
 }
 

@@ -93,10 +93,9 @@ impl fmt::Display for CodeownersErrorKind {
             Self::MalformedOwner(s) => {
                 write!(f, "owner `{s}` is not @user, @group/sub, @@role or an email address")
             }
-            Self::MissingEntryOwner(p) => write!(
-                f,
-                "pattern `{p}` has no owners and its section has no default owners"
-            ),
+            Self::MissingEntryOwner(p) => {
+                write!(f, "pattern `{p}` has no owners and its section has no default owners")
+            }
             Self::InvalidPattern(p) => write!(f, "pattern `{p}` is not a valid glob"),
         }
     }
@@ -145,12 +144,7 @@ impl Codeowners {
                 Some(i) => i,
                 None => {
                     let i = out.section_index(
-                        Header {
-                            name: "codeowners".into(),
-                            optional: false,
-                            approvals: 1,
-                            owner_tokens: Vec::new(),
-                        },
+                        Header { name: "codeowners".into(), optional: false, approvals: 1, owner_tokens: Vec::new() },
                         Vec::new(),
                     );
                     current = Some(i);
@@ -207,23 +201,15 @@ impl Codeowners {
                 continue;
             }
             if let Some(entry) = found {
-                let owners: &[Owner] =
-                    if entry.owners.is_empty() { &section.default_owners } else { &entry.owners };
-                out.push(SectionMatch {
-                    section: &section.name,
-                    optional: section.optional,
-                    line: entry.line,
-                    owners,
-                });
+                let owners: &[Owner] = if entry.owners.is_empty() { &section.default_owners } else { &entry.owners };
+                out.push(SectionMatch { section: &section.name, optional: section.optional, line: entry.line, owners });
             }
         }
         out
     }
 
     fn section_index(&mut self, header: Header, owners: Vec<Owner>) -> usize {
-        if let Some(i) =
-            self.sections.iter().position(|s| s.name.eq_ignore_ascii_case(&header.name))
-        {
+        if let Some(i) = self.sections.iter().position(|s| s.name.eq_ignore_ascii_case(&header.name)) {
             let s = &mut self.sections[i];
             // A later header of the same section may add default owners; the first one's
             // optionality and approvals stay, as GitLab merges duplicates into the first.
@@ -252,10 +238,9 @@ impl Codeowners {
             }
             match parse_owner(token) {
                 Some(o) => owners.push(o),
-                None => self.errors.push(CodeownersError {
-                    line,
-                    kind: CodeownersErrorKind::MalformedOwner(token.clone()),
-                }),
+                None => {
+                    self.errors.push(CodeownersError { line, kind: CodeownersErrorKind::MalformedOwner(token.clone()) })
+                }
             }
         }
         owners
@@ -316,11 +301,7 @@ fn parse_owner(token: &str) -> Option<Owner> {
         if !name_ok(name) {
             return None;
         }
-        return Some(if name.contains('/') {
-            Owner::Group(name.to_string())
-        } else {
-            Owner::User(name.to_string())
-        });
+        return Some(if name.contains('/') { Owner::Group(name.to_string()) } else { Owner::User(name.to_string()) });
     }
     let (local, domain) = token.split_once('@')?;
     if local.is_empty() || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
@@ -415,9 +396,7 @@ mod tests {
 
     #[test]
     fn last_match_wins_within_a_section_and_sections_merge() {
-        let co = Codeowners::parse(
-            "* @fallback\n*.md @docs\n[Docs] @writer\n/content/ \n[docs]\n/content/x.md @x\n",
-        );
+        let co = Codeowners::parse("* @fallback\n*.md @docs\n[Docs] @writer\n/content/ \n[docs]\n/content/x.md @x\n");
         assert!(co.errors.is_empty(), "{:?}", co.errors);
         assert_eq!(co.sections.len(), 2);
         let m = co.owners_for("content/x.md");
@@ -434,9 +413,7 @@ mod tests {
 
     #[test]
     fn header_forms_and_owner_kinds() {
-        let co = Codeowners::parse(
-            "^[Optional][3] @@maintainers\nREADME @group/sub/team dev@example.com @alice\n",
-        );
+        let co = Codeowners::parse("^[Optional][3] @@maintainers\nREADME @group/sub/team dev@example.com @alice\n");
         assert!(co.errors.is_empty(), "{:?}", co.errors);
         let s = &co.sections[0];
         assert!(s.optional);
@@ -454,9 +431,7 @@ mod tests {
 
     #[test]
     fn escapes_and_anchoring() {
-        let co = Codeowners::parse(
-            "\\#hash.md @a\npath\\ with\\ spaces/ @b\n/root.md @c\ndeep.md @d\ndocs/*.md @e\n",
-        );
+        let co = Codeowners::parse("\\#hash.md @a\npath\\ with\\ spaces/ @b\n/root.md @c\ndeep.md @d\ndocs/*.md @e\n");
         assert!(co.errors.is_empty(), "{:?}", co.errors);
         let first = |p: &str| co.owners_for(p).first().map(users).unwrap_or_default();
         assert_eq!(first("#hash.md"), ["@a"]);
@@ -481,11 +456,9 @@ mod tests {
 
     #[test]
     fn errors_carry_their_line_and_parsing_goes_on() {
-        let co = Codeowners::parse(
-            "# c\n[]\n[Bad][x]\n[Ok]\nfile.md not-an-owner @fine\nother.md\n[Unclosed\nz.md @z\n",
-        );
-        let lines: Vec<(usize, String)> =
-            co.errors.iter().map(|e| (e.line, e.kind.to_string())).collect();
+        let co =
+            Codeowners::parse("# c\n[]\n[Bad][x]\n[Ok]\nfile.md not-an-owner @fine\nother.md\n[Unclosed\nz.md @z\n");
+        let lines: Vec<(usize, String)> = co.errors.iter().map(|e| (e.line, e.kind.to_string())).collect();
         assert_eq!(lines.len(), 5, "{lines:?}");
         assert_eq!(lines[0].0, 2);
         assert_eq!(co.errors[0].kind, CodeownersErrorKind::MissingSectionName);

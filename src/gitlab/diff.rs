@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 pub enum DiffLine {
     Added,
     /// Unchanged, shown as context; carries its line number in the old file.
-    Context { old_line: u64 },
+    Context {
+        old_line: u64,
+    },
 }
 
 /// The lines of the new file that appear in a diff, keyed by 1-based new line number.

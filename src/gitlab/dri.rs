@@ -15,7 +15,10 @@ use std::collections::BTreeSet;
 pub enum CandidateSource {
     Rules,
     /// The CODEOWNERS section (as first written) and line that named the person.
-    Codeowners { section: String, line: usize },
+    Codeowners {
+        section: String,
+        line: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,9 +85,9 @@ pub(crate) fn choose(
         }
         // Someone eligible is already a reviewer (set by us on an earlier run, or by hand): keep
         // them, which keeps reruns stable and costs no request.
-        if let Some(c) = tier.iter().find(|c| {
-            changes.mr.reviewers.iter().any(|r| r.username.eq_ignore_ascii_case(&c.username))
-        }) {
+        if let Some(c) =
+            tier.iter().find(|c| changes.mr.reviewers.iter().any(|r| r.username.eq_ignore_ascii_case(&c.username)))
+        {
             let id = changes
                 .mr
                 .reviewers
@@ -116,10 +119,8 @@ pub(crate) fn choose(
         let mut compared = 0;
         for c in tier {
             let Some(user) = api.user_by_username(&c.username)? else {
-                messages.push(format!(
-                    "DRI: @{} from {label} is not a GitLab user (perhaps a group); skipped",
-                    c.username
-                ));
+                messages
+                    .push(format!("DRI: @{} from {label} is not a GitLab user (perhaps a group); skipped", c.username));
                 continue;
             };
             if user.state == "blocked" || user.state == "deactivated" {

@@ -3,10 +3,10 @@
 //! rejected) and records every request in order with its method, path and body, so tests can
 //! assert exact request sequences and count writes.
 
+use super::GitlabError;
 use super::api::*;
 use super::diff::DiffLines;
-use super::GitlabError;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -227,13 +227,7 @@ impl GitLabApi for FakeGitLab {
             return Err(bad_request("400 Bad request - Note {:line_code=>[\"can't be blank\"]}"));
         }
         let id = s.next();
-        let note = Note {
-            id,
-            body: body.into(),
-            author: s.bot.clone(),
-            resolvable: true,
-            ..Note::default()
-        };
+        let note = Note { id, body: body.into(), author: s.bot.clone(), resolvable: true, ..Note::default() };
         let d = Discussion { id: format!("d{id}"), individual_note: false, notes: vec![note] };
         s.discussions.push(d.clone());
         Ok(d)
@@ -278,11 +272,7 @@ impl GitLabApi for FakeGitLab {
 
     fn open_reviews(&self, user_id: u64) -> Result<usize, GitlabError> {
         let mut s = self.lock();
-        s.record(
-            "GET",
-            format!("merge_requests?reviewer_id={user_id}&state=opened&scope=all"),
-            Value::Null,
-        );
+        s.record("GET", format!("merge_requests?reviewer_id={user_id}&state=opened&scope=all"), Value::Null);
         Ok(s.open_reviews.get(&user_id).copied().unwrap_or(0))
     }
 
@@ -296,11 +286,7 @@ impl GitLabApi for FakeGitLab {
                 .iter()
                 .map(|id| UserRef {
                     id: *id,
-                    username: users
-                        .iter()
-                        .find(|u| u.id == *id)
-                        .map(|u| u.username.clone())
-                        .unwrap_or_default(),
+                    username: users.iter().find(|u| u.id == *id).map(|u| u.username.clone()).unwrap_or_default(),
                 })
                 .collect();
         }

@@ -95,7 +95,11 @@ impl HttpGitLab {
                     url,
                     host: self.transport.base.host_str().unwrap_or_default().to_string(),
                 },
-                other => GitlabError::Api { operation: operation.to_string(), status: None, message: redact(other.to_string()) },
+                other => GitlabError::Api {
+                    operation: operation.to_string(),
+                    status: None,
+                    message: redact(other.to_string()),
+                },
             },
             ApiError::GitlabWithStatus { status, msg } => GitlabError::Api {
                 operation: operation.to_string(),
@@ -107,7 +111,9 @@ impl HttpGitLab {
                 status: Some(status.as_u16()),
                 message: "GitLab answered with a server error".into(),
             },
-            other => GitlabError::Api { operation: operation.to_string(), status: None, message: redact(other.to_string()) },
+            other => {
+                GitlabError::Api { operation: operation.to_string(), status: None, message: redact(other.to_string()) }
+            }
         }
     }
 }
@@ -241,14 +247,14 @@ impl glapi::Client for Transport {
                         if let Some(h) = rsp.headers_mut() {
                             *h = headers;
                         }
-                        return rsp
-                            .body(bytes)
-                            .map_err(|e| ApiError::client(TransportError::Request(e.to_string())));
+                        return rsp.body(bytes).map_err(|e| ApiError::client(TransportError::Request(e.to_string())));
                     }
                 }
-                Err(e) if e.is_timeout() || e.is_connect() => {
-                    (backoff, self.token.redact(&format!("{}: {e}", if e.is_timeout() { "timed out" } else { "could not connect" })))
-                }
+                Err(e) if e.is_timeout() || e.is_connect() => (
+                    backoff,
+                    self.token
+                        .redact(&format!("{}: {e}", if e.is_timeout() { "timed out" } else { "could not connect" })),
+                ),
                 Err(e) => return Err(ApiError::client(TransportError::Request(self.token.redact(&e.to_string())))),
             };
             let elapsed = self.started.elapsed();
@@ -298,13 +304,8 @@ impl Endpoint for ResolveDiscussion<'_> {
         Method::PUT
     }
     fn endpoint(&self) -> Cow<'static, str> {
-        format!(
-            "projects/{}/merge_requests/{}/discussions/{}",
-            encode(self.project),
-            self.iid,
-            encode(self.discussion)
-        )
-        .into()
+        format!("projects/{}/merge_requests/{}/discussions/{}", encode(self.project), self.iid, encode(self.discussion))
+            .into()
     }
     fn body(&self) -> Result<Option<(&'static str, Vec<u8>)>, BodyError> {
         let mut params = FormParams::default();
@@ -419,9 +420,7 @@ impl GitLabApi for HttpGitLab {
         };
         const OP: &str = "POST merge request discussion";
         let mut text = TextPosition::builder();
-        text.new_path(position.new_path.as_str())
-            .old_path(position.old_path.as_str())
-            .new_line(position.new_line);
+        text.new_path(position.new_path.as_str()).old_path(position.old_path.as_str()).new_line(position.new_line);
         if let Some(old) = position.old_line {
             text.old_line(old);
         }
@@ -458,10 +457,7 @@ impl GitLabApi for HttpGitLab {
 
     fn user_by_username(&self, username: &str) -> Result<Option<User>, GitlabError> {
         const OP: &str = "GET users";
-        let ep = gitlab::api::users::Users::builder()
-            .username(username)
-            .build()
-            .map_err(|e| builder_err(OP, e))?;
+        let ep = gitlab::api::users::Users::builder().username(username).build().map_err(|e| builder_err(OP, e))?;
         let users: Vec<User> = ep.query(&self.transport).map_err(|e| self.err(OP, e))?;
         Ok(users.into_iter().find(|u| u.username.eq_ignore_ascii_case(username)))
     }

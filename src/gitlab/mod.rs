@@ -91,7 +91,9 @@ pub enum GitlabError {
     )]
     #[diagnostic(
         code(promolint::gitlab::retry_budget),
-        help("GitLab is rate limiting or unavailable; rerun the job later — a rerun completes the review without duplicates")
+        help(
+            "GitLab is rate limiting or unavailable; rerun the job later — a rerun completes the review without duplicates"
+        )
     )]
     RetryBudgetExhausted { operation: String, attempts: u32, elapsed: Duration, budget: Duration, last: String },
 
@@ -109,10 +111,7 @@ pub struct VerdictLabels {
 
 impl Default for VerdictLabels {
     fn default() -> Self {
-        VerdictLabels {
-            passed: "promolint::passed".into(),
-            changes_requested: "promolint::changes-requested".into(),
-        }
+        VerdictLabels { passed: "promolint::passed".into(), changes_requested: "promolint::changes-requested".into() }
     }
 }
 
@@ -166,12 +165,16 @@ impl MrOptions {
         dry_run: bool,
     ) -> Result<MrOptions, GitlabError> {
         let get = |name: &str| env(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        let api_url = flags.api_url.clone().or_else(|| get("CI_API_V4_URL")).ok_or(
-            GitlabError::MissingInput { what: "GitLab API URL", env: "CI_API_V4_URL", flag: "--api-url" },
-        )?;
-        let project = flags.project.clone().or_else(|| get("CI_PROJECT_ID")).ok_or(
-            GitlabError::MissingInput { what: "project", env: "CI_PROJECT_ID", flag: "--project" },
-        )?;
+        let api_url = flags.api_url.clone().or_else(|| get("CI_API_V4_URL")).ok_or(GitlabError::MissingInput {
+            what: "GitLab API URL",
+            env: "CI_API_V4_URL",
+            flag: "--api-url",
+        })?;
+        let project = flags.project.clone().or_else(|| get("CI_PROJECT_ID")).ok_or(GitlabError::MissingInput {
+            what: "project",
+            env: "CI_PROJECT_ID",
+            flag: "--project",
+        })?;
         let mr_iid = match flags.mr_iid {
             Some(iid) => iid,
             None => {
@@ -280,8 +283,7 @@ pub fn changed_files(api: &dyn GitLabApi, opts: &MrOptions) -> Result<MrChanges,
             let v = versions.first().ok_or_else(|| GitlabError::Api {
                 operation: "GET merge request versions".into(),
                 status: None,
-                message: "the merge request has no diff version yet; rerun once GitLab has computed it"
-                    .into(),
+                message: "the merge request has no diff version yet; rerun once GitLab has computed it".into(),
             })?;
             DiffRefs {
                 base_sha: v.base_commit_sha.clone(),

@@ -11,13 +11,11 @@ const ZWJ: char = '\u{200D}';
 pub fn inline(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let chars: Vec<char> = text.chars().collect();
-    let mut count = 0;
     for (i, &c) in chars.iter().enumerate() {
-        if count >= max_chars {
+        if i >= max_chars {
             out.push('…');
             break;
         }
-        count += 1;
         match c {
             '\n' | '\r' | '\t' => out.push(' '),
             '&' => out.push_str("&amp;"),

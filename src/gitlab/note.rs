@@ -4,7 +4,7 @@
 
 use super::dri::{CandidateSource, DriChoice};
 use super::neutralize::{guard_quick_actions, inline};
-use super::{Verdict, FINGERPRINT_MARKER_PREFIX, SUMMARY_MARKER};
+use super::{FINGERPRINT_MARKER_PREFIX, SUMMARY_MARKER, Verdict};
 use crate::diagnostic::{Finding, Severity};
 use crate::outcome::LintOutcome;
 use std::fmt::Write;
@@ -138,7 +138,10 @@ pub(crate) fn summary_body(input: &SummaryInput<'_>) -> String {
             let from = match &d.source {
                 CandidateSource::Rules => "named by the promotion rules".to_string(),
                 CandidateSource::Codeowners { section, line } => {
-                    format!("a code owner of the changed files (CODEOWNERS section {}, line {line})", inline(section, 80))
+                    format!(
+                        "a code owner of the changed files (CODEOWNERS section {}, line {line})",
+                        inline(section, 80)
+                    )
                 }
             };
             // The name is neutralised: being added as reviewer already notifies the person, and

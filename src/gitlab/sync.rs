@@ -4,8 +4,7 @@ use super::api::{DiffPosition, Discussion, GitLabApi, MrUpdate};
 use super::diff::DiffLine;
 use super::note::{self, SummaryInput};
 use super::{
-    dri, ChangeKind, GitlabError, MrChanges, MrOptions, NoteAction, PlannedWrite, ReviewReport, Verdict,
-    SUMMARY_MARKER,
+    ChangeKind, GitlabError, MrChanges, MrOptions, NoteAction, PlannedWrite, ReviewReport, SUMMARY_MARKER, Verdict, dri,
 };
 use crate::diagnostic::Finding;
 use crate::outcome::LintOutcome;
@@ -40,9 +39,9 @@ fn scan(discussions: &[Discussion]) -> Existing {
         }
         let Some(fp) = note::parse_fingerprint(&first.body) else { continue };
         let us = first.author.id;
-        let resolved = d.notes.iter().any(|n| n.resolvable) && d.notes.iter().filter(|n| n.resolvable).all(|n| n.resolved);
-        let resolved_by_us = resolved
-            && d.notes.iter().filter_map(|n| n.resolved_by.as_ref()).all(|u| u.id == us);
+        let resolved =
+            d.notes.iter().any(|n| n.resolvable) && d.notes.iter().filter(|n| n.resolvable).all(|n| n.resolved);
+        let resolved_by_us = resolved && d.notes.iter().filter_map(|n| n.resolved_by.as_ref()).all(|u| u.id == us);
         let replied = d.notes.iter().skip(1).any(|n| !n.system && n.author.id != us);
         threads.entry(fp.to_string()).or_insert(Thread { id: d.id.clone(), resolved, resolved_by_us, replied });
     }
@@ -79,24 +78,21 @@ pub(crate) fn run(
             continue;
         }
         let line = outcome.position(f).line;
-        let position = changes
-            .file(&f.path)
-            .filter(|file| file.kind != ChangeKind::Deleted)
-            .and_then(|file| {
-                let kind = file.lines.get(line as u64)?;
-                Some(DiffPosition {
-                    base_sha: changes.diff_refs.base_sha.clone(),
-                    start_sha: changes.diff_refs.start_sha.clone(),
-                    head_sha: changes.diff_refs.head_sha.clone(),
-                    old_path: file.old_path.clone(),
-                    new_path: file.new_path.clone(),
-                    new_line: line as u64,
-                    old_line: match kind {
-                        DiffLine::Added => None,
-                        DiffLine::Context { old_line } => Some(old_line),
-                    },
-                })
-            });
+        let position = changes.file(&f.path).filter(|file| file.kind != ChangeKind::Deleted).and_then(|file| {
+            let kind = file.lines.get(line as u64)?;
+            Some(DiffPosition {
+                base_sha: changes.diff_refs.base_sha.clone(),
+                start_sha: changes.diff_refs.start_sha.clone(),
+                head_sha: changes.diff_refs.head_sha.clone(),
+                old_path: file.old_path.clone(),
+                new_path: file.new_path.clone(),
+                new_line: line as u64,
+                old_line: match kind {
+                    DiffLine::Added => None,
+                    DiffLine::Context { old_line } => Some(old_line),
+                },
+            })
+        });
         placed.push((f, line, position));
     }
 
@@ -106,6 +102,7 @@ pub(crate) fn run(
     let mut kept = 0;
     let mut reopened = 0;
     let mut new_threads = 0;
+    let mut overflow = 0;
     for (f, line, position) in placed {
         let fp = f.fingerprint();
         let Some(position) = position else {
@@ -128,12 +125,15 @@ pub(crate) fn run(
                 inline_count += 1;
                 ops.push(Op::Create { finding: f, line, body: note::discussion_body(f), position });
             }
-            None => elsewhere.push((f, line)),
+            None => {
+                overflow += 1;
+                elsewhere.push((f, line));
+            }
         }
     }
-    if new_threads == opts.max_new_discussions && elsewhere.len() > 0 {
+    if overflow > 0 {
         messages.push(format!(
-            "opened at most {} new inline discussions; the other findings are listed in the summary",
+            "opened at most {} new inline discussions; {overflow} more are listed in the summary",
             opts.max_new_discussions
         ));
     }
@@ -204,13 +204,7 @@ pub(crate) fn run(
     }
     elsewhere.sort_by(|a, b| (&a.0.path, a.1, &a.0.rule).cmp(&(&b.0.path, b.1, &b.0.rule)));
 
-    let body = note::summary_body(&SummaryInput {
-        verdict,
-        outcome,
-        inline_count,
-        elsewhere,
-        dri: dri.as_ref(),
-    });
+    let body = note::summary_body(&SummaryInput { verdict, outcome, inline_count, elsewhere, dri: dri.as_ref() });
     let summary_note = match &existing.summary {
         None => {
             writes.push(PlannedWrite {

@@ -88,8 +88,15 @@ pub(crate) struct Found {
 pub(crate) fn findings() -> Found {
     let text = fixture("jdoe.md");
     Found {
-        placeholder: finding_at(&text, "placeholder-text", Severity::Error, 13, "debugging/todo", "Evidence item is a placeholder: TODO add evidence")
-            .with_help("Replace it with evidence that links to an artifact."),
+        placeholder: finding_at(
+            &text,
+            "placeholder-text",
+            Severity::Error,
+            13,
+            "debugging/todo",
+            "Evidence item is a placeholder: TODO add evidence",
+        )
+        .with_help("Replace it with evidence that links to an artifact."),
         hostile: finding_at(
             &text,
             "first-person",
@@ -99,8 +106,14 @@ pub(crate) fn findings() -> Found {
             "Quoted: @all please look at #12 and !3 with ~urgent in %\"Q3\"\n/close <b>x</b> | cell",
         ),
         context: finding_at(&text, "heading-level-skip", Severity::Warning, 11, "technical", "Heading jumps a level"),
-        whole_file: Finding::new("missing-section", Severity::Error, DOC, 0..0, "Missing section: Business Justification <script>x</script> @jdoe /unassign")
-            .with_anchor("business-justification"),
+        whole_file: Finding::new(
+            "missing-section",
+            Severity::Error,
+            DOC,
+            0..0,
+            "Missing section: Business Justification <script>x</script> @jdoe /unassign",
+        )
+        .with_anchor("business-justification"),
     }
 }
 
