@@ -563,3 +563,24 @@ fn dry_run_over_http_only_reads() {
     assert_eq!(report.writes.len(), 5);
     assert!(server.log().iter().all(|r| r.method == "GET"));
 }
+
+#[test]
+fn a_post_that_timed_out_is_not_resent_and_the_rerun_does_not_duplicate_it() {
+    let server = Server::start(fake());
+    // The first write is applied by the server, but only after the client gave up on it.
+    server.write_fault(Fault::Slow(Duration::from_millis(70)));
+    let mut o = options(&server);
+    o.retry.request_timeout = Duration::from_millis(30);
+    let client = server.client(o.retry.clone());
+    let changes = changed_files(&client, &o).expect("changes");
+    let err = sync_review(&client, &o, &changes, &all_findings(), None, vec!["boss".into()]).expect_err("timed out");
+    assert!(err.to_string().contains("not retried"), "{err}");
+    assert_eq!(server.writes().len(), 1, "sent once");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while server.fake().lock().discussions.is_empty() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
+    let report = review(&server, &all_findings()).expect("rerun");
+    assert_eq!(report.discussions_created, 2);
+    assert_eq!(server.fake().lock().discussions.iter().filter(|d| !d.individual_note).count(), 3);
+}

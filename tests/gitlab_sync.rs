@@ -506,3 +506,21 @@ fn options_come_from_ci_variables_and_flags_win() {
     let err = MrOptions::from_env(&bad_iid).expect_err("bad iid");
     assert!(err.to_string().contains("CI_MERGE_REQUEST_IID is not a valid merge request iid: `abc`"), "{err}");
 }
+
+#[test]
+fn a_resolved_thread_with_an_unknown_resolver_is_treated_as_a_persons() {
+    let fake = fake();
+    let all = all_findings();
+    run(&fake, &all, &["boss"]);
+    let f = findings();
+    run(&fake, &outcome(vec![f.hostile, f.context, f.whole_file]), &["boss"]); // we resolve one
+    for d in fake.lock().discussions.iter_mut() {
+        for n in d.notes.iter_mut() {
+            n.resolved_by = None;
+        }
+    }
+    fake.clear_calls();
+    let report = run(&fake, &all, &["boss"]);
+    assert_eq!(report.discussions_reopened, 0);
+    assert!(fake.writes().iter().all(|c| !c.path.contains("/discussions/")), "{:?}", fake.writes());
+}

@@ -250,6 +250,13 @@ impl glapi::Client for Transport {
                         return rsp.body(bytes).map_err(|e| ApiError::client(TransportError::Request(e.to_string())));
                     }
                 }
+                // A POST that timed out may have been applied: sending it again could open a
+                // second thread. Fail instead; the next run finds what was created by its marker.
+                Err(e) if e.is_timeout() && !e.is_connect() && method == http::Method::POST => {
+                    return Err(ApiError::client(TransportError::Request(
+                        self.token.redact(&format!("timed out, not retried because a POST may have been applied: {e}")),
+                    )));
+                }
                 Err(e) if e.is_timeout() || e.is_connect() => (
                     backoff,
                     self.token
@@ -526,6 +533,22 @@ mod tests {
             check_api_url("https://example.com/gitlab").map(|u| u.to_string()).ok().as_deref(),
             Some("https://example.com/gitlab/api/v4/")
         );
+    }
+
+    #[test]
+    fn only_the_configured_origin_gets_requests() {
+        let c =
+            HttpGitLab::new("https://gitlab.example.com/api/v4", Secret::new("glpat-x-123456"), RetryPolicy::default())
+                .expect("client");
+        let t = &c.transport;
+        let ok = |u: &str| t.same_origin(&Url::parse(u).expect("url"));
+        assert!(ok("https://gitlab.example.com/api/v4/projects/1?page=2"));
+        assert!(ok("https://gitlab.example.com:443/api/v4/users"));
+        assert!(!ok("http://gitlab.example.com/api/v4/users"));
+        assert!(!ok("https://gitlab.example.com:8443/api/v4/users"));
+        assert!(!ok("https://evil.example.com/api/v4/users"));
+        assert!(!ok("https://gitlab.example.com/other/api/v4/users"));
+        assert!(!format!("{c:?}").contains("glpat"));
     }
 
     #[test]

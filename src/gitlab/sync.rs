@@ -41,7 +41,10 @@ fn scan(discussions: &[Discussion]) -> Existing {
         let us = first.author.id;
         let resolved =
             d.notes.iter().any(|n| n.resolvable) && d.notes.iter().filter(|n| n.resolvable).all(|n| n.resolved);
-        let resolved_by_us = resolved && d.notes.iter().filter_map(|n| n.resolved_by.as_ref()).all(|u| u.id == us);
+        // Only a resolver we can see and who is us counts: a thread whose resolver is unknown is
+        // treated as a person's, so we never reopen it.
+        let resolvers: Vec<u64> = d.notes.iter().filter_map(|n| n.resolved_by.as_ref()).map(|u| u.id).collect();
+        let resolved_by_us = resolved && !resolvers.is_empty() && resolvers.iter().all(|id| *id == us);
         let replied = d.notes.iter().skip(1).any(|n| !n.system && n.author.id != us);
         threads.entry(fp.to_string()).or_insert(Thread { id: d.id.clone(), resolved, resolved_by_us, replied });
     }
