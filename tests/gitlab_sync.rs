@@ -524,3 +524,36 @@ fn a_resolved_thread_with_an_unknown_resolver_is_treated_as_a_persons() {
     assert_eq!(report.discussions_reopened, 0);
     assert!(fake.writes().iter().all(|c| !c.path.contains("/discussions/")), "{:?}", fake.writes());
 }
+
+#[test]
+fn report_lines_for_dry_run_and_verbose() {
+    let fake = fake();
+    let mut o = opts();
+    o.dry_run = true;
+    let report = run_with(&fake, &o, &all_findings(), None, &["boss"]).expect("runs");
+    let quiet = report.lines(false);
+    assert_eq!(quiet[0], "dry run: 5 write(s) planned, none made");
+    assert!(quiet[1].starts_with(&format!("  would POST {MR}/discussions")));
+    assert_eq!(quiet.len(), 6);
+    let loud = report.lines(true).join("\n");
+    assert!(loud.contains("GitLab API: 6 read(s), 0 write(s), 0 retries"), "{loud}");
+    assert!(loud.contains("DRI: @boss (10 open review(s), fewest of 1)"), "{loud}");
+    assert!(!loud.contains(TOKEN));
+}
+
+#[test]
+fn codeowners_is_found_where_gitlab_looks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert!(promolint::gitlab::read_codeowners(dir.path(), None).expect("io").is_none());
+    std::fs::create_dir_all(dir.path().join(".gitlab")).expect("mkdir");
+    std::fs::write(dir.path().join(".gitlab/CODEOWNERS"), "* @a\n").expect("write");
+    let (path, _) = promolint::gitlab::read_codeowners(dir.path(), None).expect("io").expect("found");
+    assert!(path.ends_with(".gitlab/CODEOWNERS"));
+    std::fs::write(dir.path().join("CODEOWNERS"), "* @root\n").expect("write");
+    let (_, text) = promolint::gitlab::read_codeowners(dir.path(), None).expect("io").expect("found");
+    assert_eq!(text, "* @root\n", "the root file wins");
+    let (_, text) = promolint::gitlab::read_codeowners(dir.path(), Some(std::path::Path::new(".gitlab/CODEOWNERS")))
+        .expect("io")
+        .expect("found");
+    assert_eq!(text, "* @a\n");
+}

@@ -270,6 +270,84 @@ impl MrChanges {
     }
 }
 
+impl ReviewReport {
+    /// Lines for the terminal: with `dry_run`, every write that would be made; with `verbose`,
+    /// the request counts and the messages too.
+    pub fn lines(&self, verbose: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.dry_run {
+            out.push(format!("dry run: {} write(s) planned, none made", self.writes.len()));
+            out.extend(self.writes.iter().map(|w| format!("  would {w}")));
+        }
+        if verbose {
+            if !self.dry_run {
+                out.extend(self.writes.iter().map(|w| format!("  {w}")));
+            }
+            out.push(format!(
+                "GitLab API: {} read(s), {} write(s), {} retr{}",
+                self.stats.reads,
+                self.stats.writes,
+                self.stats.retries,
+                if self.stats.retries == 1 { "y" } else { "ies" }
+            ));
+            out.push(format!(
+                "discussions: {} created, {} resolved, {} reopened, {} kept; summary note {}",
+                self.discussions_created,
+                self.discussions_resolved,
+                self.discussions_reopened,
+                self.discussions_kept,
+                match self.summary_note {
+                    NoteAction::Created => "created",
+                    NoteAction::Edited => "edited",
+                    NoteAction::Unchanged => "unchanged",
+                }
+            ));
+            match &self.dri {
+                Some(d) => out.push(format!(
+                    "DRI: @{}{}",
+                    d.username,
+                    match (d.already_reviewer, d.open_reviews) {
+                        (true, _) => " (already a reviewer)".to_string(),
+                        (false, Some(n)) => format!(" ({n} open review(s), fewest of {})", d.compared),
+                        (false, None) => String::new(),
+                    }
+                )),
+                None => out.push("DRI: none".into()),
+            }
+            out.extend(self.messages.iter().cloned());
+        }
+        out
+    }
+}
+
+impl HttpGitLab {
+    /// The client for a run: its retry budget starts now.
+    pub fn from_options(opts: &MrOptions) -> Result<HttpGitLab, GitlabError> {
+        HttpGitLab::new(&opts.api_url, opts.token.clone(), opts.retry.clone())
+    }
+}
+
+/// The repository's CODEOWNERS text, looked up where GitLab looks (`CODEOWNERS`,
+/// `docs/CODEOWNERS`, `.gitlab/CODEOWNERS`, first found wins), or at `configured` (relative to
+/// `project_dir`) when the project config names a path.
+pub fn read_codeowners(
+    project_dir: &std::path::Path,
+    configured: Option<&std::path::Path>,
+) -> std::io::Result<Option<(PathBuf, String)>> {
+    let candidates: Vec<PathBuf> = match configured {
+        Some(p) => vec![project_dir.join(p)],
+        None => ["CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"].iter().map(|p| project_dir.join(p)).collect(),
+    };
+    for path in candidates {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => return Ok(Some((path, text))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
 /// Fetches the MR and its diff (2+ requests: the MR, the paged diffs, and the versions only when
 /// the MR has no `diff_refs` yet).
 pub fn changed_files(api: &dyn GitLabApi, opts: &MrOptions) -> Result<MrChanges, GitlabError> {

@@ -167,11 +167,11 @@ pub(crate) fn run(
                     path: format!("{mr_path}/discussions"),
                     summary: format!(
                         "inline discussion on {}:{} ({}{}) for {}",
-                        position.new_path,
+                        printable(&position.new_path),
                         position.new_line,
                         if position.old_line.is_some() { "context line" } else { "added line" },
                         position.old_line.map(|o| format!(", old line {o}")).unwrap_or_default(),
-                        finding.rule
+                        printable(&finding.rule)
                     ),
                 });
                 if opts.dry_run {
@@ -196,7 +196,7 @@ pub(crate) fn run(
             Op::Resolve { id, resolved } => {
                 writes.push(PlannedWrite {
                     method: "PUT",
-                    path: format!("{mr_path}/discussions/{id}"),
+                    path: format!("{mr_path}/discussions/{}", printable(&id)),
                     summary: format!("resolved={resolved}"),
                 });
                 if !opts.dry_run {
@@ -286,4 +286,10 @@ pub(crate) fn run(
         stats: api.stats(),
         messages,
     })
+}
+
+/// Text from GitLab or the repository shown on a terminal (dry-run output): control characters
+/// could move the cursor or recolour the log, so they become `?`.
+fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
 }
