@@ -196,6 +196,24 @@ fn form(body: &str) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+fn decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&segment[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
@@ -303,6 +321,14 @@ fn route(req: &Req, s: &Shared, _addr: SocketAddr) -> Reply {
         ("PUT", ["projects", p, "merge_requests", iid, "notes", id]) => to(f
             .edit_note(p, iid.parse().unwrap_or(0), id.parse().unwrap_or(0), get(&body, "body").unwrap_or_default())
             .map(|_| json!({"id": id}))),
+        ("GET", ["projects", p, "repository", "files", file, "raw"]) => {
+            let path = decode(file);
+            match f.file_raw(p, &path, get(&query, "ref").unwrap_or_default()) {
+                Ok(Some(text)) => (200, vec![], text),
+                Ok(None) => (404, vec![], json!({"message": "404 File Not Found"}).to_string()),
+                Err(e) => err_reply(e),
+            }
+        }
         ("GET", ["users"]) => {
             let name = get(&query, "username").unwrap_or_default();
             to(f.user_by_username(name).map(|u| json!(u.into_iter().collect::<Vec<_>>())))
@@ -583,4 +609,28 @@ fn a_post_that_timed_out_is_not_resent_and_the_rerun_does_not_duplicate_it() {
     let report = review(&server, &all_findings()).expect("rerun");
     assert_eq!(report.discussions_created, 2);
     assert_eq!(server.fake().lock().discussions.iter().filter(|d| !d.individual_note).count(), 3);
+}
+
+#[test]
+fn old_contents_of_renamed_pages_come_from_the_base_commit() {
+    let fake = fake();
+    fake.lock().files.insert(
+        ("content/handbook/old-page.md".into(), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".into()),
+        "---\ntitle: Old page\n---\nbody\n".into(),
+    );
+    let server = Server::start(fake);
+    let o = options(&server);
+    let client = server.client(o.retry.clone());
+    let changes = changed_files(&client, &o).expect("changes");
+    let set = promolint::gitlab::change_set(&client, &o, &changes).expect("change set");
+    assert_eq!(
+        set.old_contents,
+        [("content/handbook/old-page.md".to_string(), "---\ntitle: Old page\n---\nbody\n".to_string())]
+    );
+    let req = server.log().into_iter().find(|r| r.target.contains("/repository/files/")).expect("file request");
+    assert!(req.target.contains("content%2Fhandbook%2Fold-page.md/raw?ref=aaaa"), "{}", req.target);
+    // A file missing at the base is not an error.
+    server.fake().lock().files.clear();
+    let set = promolint::gitlab::change_set(&client, &o, &changes).expect("change set");
+    assert!(set.old_contents.is_empty());
 }

@@ -254,6 +254,9 @@ impl GitLabApi for Killed<'_> {
         self.spend()?;
         self.inner.update_merge_request(p, i, u)
     }
+    fn file_raw(&self, p: &str, path: &str, r: &str) -> Result<Option<String>, GitlabError> {
+        self.inner.file_raw(p, path, r)
+    }
     fn stats(&self) -> CallStats {
         self.inner.stats()
     }
@@ -556,4 +559,27 @@ fn codeowners_is_found_where_gitlab_looks() {
         .expect("io")
         .expect("found");
     assert_eq!(text, "* @a\n");
+}
+
+#[test]
+fn change_set_carries_renames_description_and_old_contents() {
+    let fake = fake();
+    fake.lock().files.insert(
+        ("content/handbook/old-page.md".into(), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".into()),
+        "---\ntitle: Old\ncontrolled_document: true\n---\n".into(),
+    );
+    let changes = changed_files(&fake, &opts()).expect("changes");
+    fake.clear_calls();
+    let set = promolint::gitlab::change_set(&fake, &opts(), &changes).expect("change set");
+    assert_eq!(set.renamed, [("content/handbook/old-page.md".to_string(), "content/handbook/new-page.md".to_string())]);
+    assert!(set.deleted.is_empty());
+    assert_eq!(set.change_issue_text.as_deref(), Some("Adds the promotion document."));
+    assert_eq!(set.old_contents.len(), 1);
+    assert!(set.old_contents[0].1.contains("controlled_document: true"));
+    assert_eq!(
+        lines(&fake.calls()),
+        [
+            "GET projects/7/repository/files/content%2Fhandbook%2Fold-page.md/raw?ref=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        ]
+    );
 }

@@ -181,5 +181,7 @@ pub trait GitLabApi {
     /// Open MRs (any project) that have this user as reviewer, counted up to 100.
     fn open_reviews(&self, user_id: u64) -> Result<usize, GitlabError>;
     fn update_merge_request(&self, project: &str, iid: u64, update: &MrUpdate) -> Result<(), GitlabError>;
+    /// A file's content at a commit, or `None` when it does not exist there (404).
+    fn file_raw(&self, project: &str, path: &str, git_ref: &str) -> Result<Option<String>, GitlabError>;
     fn stats(&self) -> CallStats;
 }

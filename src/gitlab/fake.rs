@@ -33,6 +33,8 @@ pub struct FakeState {
     pub users: Vec<User>,
     pub statuses: HashMap<u64, UserStatus>,
     pub open_reviews: HashMap<u64, usize>,
+    /// File contents by (path, ref).
+    pub files: HashMap<(String, String), String>,
     /// The user the token belongs to: author of every note the review creates.
     pub bot: UserRef,
     pub calls: Vec<RecordedCall>,
@@ -299,6 +301,20 @@ impl GitLabApi for FakeGitLab {
             }
         }
         Ok(())
+    }
+
+    fn file_raw(&self, project: &str, path: &str, git_ref: &str) -> Result<Option<String>, GitlabError> {
+        let mut s = self.lock();
+        s.record(
+            "GET",
+            format!(
+                "projects/{}/repository/files/{}/raw?ref={git_ref}",
+                project.replace('/', "%2F"),
+                path.replace('/', "%2F")
+            ),
+            Value::Null,
+        );
+        Ok(s.files.get(&(path.to_string(), git_ref.to_string())).cloned())
     }
 
     fn stats(&self) -> CallStats {

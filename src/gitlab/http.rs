@@ -505,6 +505,23 @@ impl GitLabApi for HttpGitLab {
         glapi::ignore(ep).query(&self.transport).map_err(|e| self.err(OP, e))
     }
 
+    fn file_raw(&self, project: &str, path: &str, git_ref: &str) -> Result<Option<String>, GitlabError> {
+        const OP: &str = "GET repository file";
+        let ep = gitlab::api::projects::repository::files::FileRaw::builder()
+            .project(project)
+            .file_path(path)
+            .ref_(git_ref)
+            .build()
+            .map_err(|e| builder_err(OP, e))?;
+        match glapi::raw(ep).query(&self.transport) {
+            Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+            Err(e) => match self.err(OP, e) {
+                GitlabError::Api { status: Some(404), .. } => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
     fn stats(&self) -> CallStats {
         *self.transport.stats.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -388,6 +388,38 @@ pub fn changed_files(api: &dyn GitLabApi, opts: &MrOptions) -> Result<MrChanges,
     Ok(MrChanges { mr, diff_refs, files })
 }
 
+/// At most this many removed or renamed Markdown files have their old content fetched.
+const MAX_OLD_CONTENTS: usize = 50;
+
+/// What the MR did beyond editing files, for the checks on moved or deleted pages: renames,
+/// deletions, the MR description (where a change-management issue is linked), and the old content
+/// of each removed or renamed Markdown file at the MR's base commit (one request per file, at most
+/// 50; a CI checkout is often too shallow to have it).
+pub fn change_set(
+    api: &dyn GitLabApi,
+    opts: &MrOptions,
+    changes: &MrChanges,
+) -> Result<crate::changes::ChangeSet, GitlabError> {
+    let mut set = crate::changes::ChangeSet {
+        change_issue_text: changes.mr.description.clone(),
+        ..crate::changes::ChangeSet::default()
+    };
+    for f in &changes.files {
+        match f.kind {
+            ChangeKind::Renamed => set.renamed.push((f.old_path.clone(), f.new_path.clone())),
+            ChangeKind::Deleted => set.deleted.push(f.old_path.clone()),
+            ChangeKind::Added | ChangeKind::Modified => continue,
+        }
+        if f.old_path.ends_with(".md")
+            && set.old_contents.len() < MAX_OLD_CONTENTS
+            && let Some(text) = api.file_raw(&opts.project, &f.old_path, &changes.diff_refs.base_sha)?
+        {
+            set.old_contents.push((f.old_path.clone(), text));
+        }
+    }
+    Ok(set)
+}
+
 /// The verdict the labels and the summary show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
