@@ -455,6 +455,16 @@ mod tests {
     }
 
     #[test]
+    fn odd_input_never_panics() {
+        let odd = "[\n^\n^[\n[]]\n[a][\n[a][]\n[a][0]\n\\\n!\n! @a\n@\n@@\na@\n@a/\n**\n/ @x\n[a] [b]\n                   é/ü @ñ\n[ü][3] @@owners x@y\nfoo\\\n\t\n\u{0}\n*[ @z\n{a,b} @w\n";
+        let co = Codeowners::parse(odd);
+        assert!(!co.errors.is_empty());
+        for path in ["", "/", "a", "é/ü/x", "{a,b}"] {
+            let _ = co.owners_for(path);
+        }
+    }
+
+    #[test]
     fn errors_carry_their_line_and_parsing_goes_on() {
         let co =
             Codeowners::parse("# c\n[]\n[Bad][x]\n[Ok]\nfile.md not-an-owner @fine\nother.md\n[Unclosed\nz.md @z\n");

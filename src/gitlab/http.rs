@@ -34,7 +34,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            budget: Duration::from_secs(120),
+            budget: Duration::from_secs(60),
             request_timeout: Duration::from_secs(30),
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(20),
