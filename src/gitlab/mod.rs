@@ -291,7 +291,8 @@ impl ReviewReport {
                 if self.stats.retries == 1 { "y" } else { "ies" }
             ));
             out.push(format!(
-                "discussions: {} created, {} resolved, {} reopened, {} kept; summary note {}",
+                "discussions{}: {} created, {} resolved, {} reopened, {} kept; summary note {}",
+                if self.dry_run { " (planned)" } else { "" },
                 self.discussions_created,
                 self.discussions_resolved,
                 self.discussions_reopened,
