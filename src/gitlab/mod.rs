@@ -7,6 +7,20 @@
 //! that, so a rerun with nothing changed makes no write call and a run killed half-way is completed
 //! by the next one. Lint happens outside this module, between [`changed_files`] and
 //! [`sync_review`].
+//!
+//! A run, as `promolint mr` does it (every error is a [`GitlabError`], exit status 2):
+//!
+//! ```ignore
+//! let env = |k: &str| std::env::var(k).ok();
+//! let mut opts = MrOptions::resolve(&env, &flags, dry_run)?; // CI variables, flags win
+//! let client = HttpGitLab::from_options(&opts)?;            // the retry budget starts here
+//! let changes = changed_files(&client, &opts)?;              // MR + diff (+ versions)
+//! let change = change_set(&client, &opts, &changes)?;        // renames, deletions, old contents
+//! let outcome = /* lint changes.paths_to_lint() in opts.project_dir with `change` */;
+//! let codeowners = read_codeowners(&opts.project_dir, config.codeowners.as_deref())?;
+//! let report = sync_review(&client, &opts, &changes, &outcome, codeowners_text, dri_from_rules)?;
+//! for line in report.lines(opts.verbose) { eprintln!("{line}"); }
+//! ```
 
 pub mod api;
 pub mod codeowners;
