@@ -634,3 +634,25 @@ fn old_contents_of_renamed_pages_come_from_the_base_commit() {
     let set = promolint::gitlab::change_set(&client, &o, &changes).expect("change set");
     assert!(set.old_contents.is_empty());
 }
+
+#[test]
+fn versions_over_http_and_a_clear_404() {
+    let fake = fake();
+    fake.lock().mr.diff_refs = None;
+    fake.lock().versions = vec![promolint::gitlab::api::MrVersion {
+        id: 4,
+        head_commit_sha: "h4".into(),
+        base_commit_sha: "b4".into(),
+        start_commit_sha: "s4".into(),
+    }];
+    let server = Server::start(fake);
+    let o = options(&server);
+    let client = server.client(o.retry.clone());
+    let changes = changed_files(&client, &o).expect("changes");
+    assert_eq!(changes.diff_refs.head_sha, "h4");
+    assert!(server.log().iter().any(|r| r.target.contains("/merge_requests/3/versions?")));
+
+    let err = client.merge_request("7", 99).expect_err("no such MR");
+    assert!(matches!(err, GitlabError::Api { status: Some(404), .. }), "{err:?}");
+    assert_eq!(err.to_string(), "GitLab API GET merge request failed with HTTP 404: 404 Not found");
+}
