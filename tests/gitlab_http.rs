@@ -656,3 +656,14 @@ fn versions_over_http_and_a_clear_404() {
     assert!(matches!(err, GitlabError::Api { status: Some(404), .. }), "{err:?}");
     assert_eq!(err.to_string(), "GitLab API GET merge request failed with HTTP 404: 404 Not found");
 }
+
+#[test]
+fn a_refused_connection_is_retried_until_the_budget_ends() {
+    let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let client =
+        HttpGitLab::new(&format!("http://127.0.0.1:{port}/api/v4"), Secret::new(TOKEN), fast()).expect("client");
+    let err = client.merge_request("7", 3).expect_err("nothing listens");
+    let GitlabError::RetryBudgetExhausted { attempts, .. } = &err else { panic!("{err:?}") };
+    assert!(*attempts >= 2, "{attempts}");
+    assert!(err.to_string().contains("Connection refused") || err.to_string().contains("could not connect"), "{err}");
+}

@@ -252,17 +252,24 @@ impl glapi::Client for Transport {
                 }
                 // A POST that timed out may have been applied: sending it again could open a
                 // second thread. Fail instead; the next run finds what was created by its marker.
+                // A POST that timed out may have been applied: sending it again could open a
+                // second thread. Fail instead; the next run finds what was created by its marker.
                 Err(e) if e.is_timeout() && !e.is_connect() && method == http::Method::POST => {
-                    return Err(ApiError::client(TransportError::Request(
-                        self.token.redact(&format!("timed out, not retried because a POST may have been applied: {e}")),
-                    )));
+                    return Err(ApiError::client(TransportError::Request(self.token.redact(&format!(
+                        "timed out, not retried because a POST may have been applied: {}",
+                        chain(&e)
+                    )))));
                 }
-                Err(e) if e.is_timeout() || e.is_connect() => (
+                Err(e) if e.is_timeout() || (e.is_connect() && transient_connect(&e)) => (
                     backoff,
-                    self.token
-                        .redact(&format!("{}: {e}", if e.is_timeout() { "timed out" } else { "could not connect" })),
+                    self.token.redact(&format!(
+                        "{}: {}",
+                        if e.is_timeout() { "timed out" } else { "could not connect" },
+                        chain(&e)
+                    )),
                 ),
-                Err(e) => return Err(ApiError::client(TransportError::Request(self.token.redact(&e.to_string())))),
+                // TLS and certificate failures, bad URLs and the like will not heal by waiting.
+                Err(e) => return Err(ApiError::client(TransportError::Request(self.token.redact(&chain(&e))))),
             };
             let elapsed = self.started.elapsed();
             if elapsed + wait > self.policy.budget {
@@ -272,6 +279,42 @@ impl glapi::Client for Transport {
             backoff = (backoff * 2).min(self.policy.max_backoff);
         }
     }
+}
+
+/// An error with its causes: reqwest's own message ("error sending request") hides the reason,
+/// such as a refused connection or an untrusted certificate.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cur = s.source();
+    }
+    out
+}
+
+/// A connection failure worth retrying: refused, reset or timed out (GitLab restarting, a load
+/// balancer draining). A failed TLS handshake is not.
+fn transient_connect(e: &reqwest::Error) -> bool {
+    let mut cur: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::TimedOut
+                    | std::io::ErrorKind::NotConnected
+            );
+        }
+        cur = err.source();
+    }
+    false
 }
 
 /// `Retry-After` in seconds. GitLab sends whole seconds; fractions are accepted so tests can ask
