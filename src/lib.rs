@@ -11,6 +11,7 @@ pub mod document;
 pub mod engine;
 pub mod explain;
 pub mod git;
+pub mod gitlab;
 pub mod handbook;
 pub mod outcome;
 pub mod report;
