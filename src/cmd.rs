@@ -22,7 +22,7 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn run(command: Command) -> Result<i32> {
     match command {
         Command::Check(args) => check(args),
-        Command::Mr(_args) => Err(miette!("`promolint mr` is not wired yet")),
+        Command::Mr(args) => mr(args),
         Command::New(NewCommand::Promotion { target_role, current_role, candidate, manager, output, rules }) => {
             let (_, rules) = load_rules(&rules, &repo_root(None))?;
             let text =
@@ -86,6 +86,69 @@ pub fn run(command: Command) -> Result<i32> {
             Ok(EXIT_OK)
         }
     }
+}
+
+fn mr(args: crate::cli::MrArgs) -> Result<i32> {
+    use crate::gitlab::{self, HttpGitLab, MrOptions, MrOverrides, VerdictLabels};
+    let root = repo_root(args.lint.root.as_deref());
+    let (config, rules) = load_rules(&args.lint.rules, &root)?;
+    let flags = MrOverrides {
+        api_url: args.api_url.clone(),
+        project: args.project.clone(),
+        mr_iid: args.mr,
+        project_dir: Some(root.clone()),
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let mut opts = MrOptions::resolve(&env, &flags, args.dry_run)?;
+    opts.verbose = args.verbose;
+    opts.labels = VerdictLabels {
+        passed: config.labels.passed.clone(),
+        changes_requested: config.labels.changes_requested.clone(),
+    };
+    opts.fail_on = match args.lint.fail_on {
+        crate::cli::FailOn::Error => Some(Severity::Error),
+        crate::cli::FailOn::Warning => Some(Severity::Warning),
+        crate::cli::FailOn::Never => None,
+    };
+    let client = HttpGitLab::from_options(&opts)?;
+    let changes = gitlab::changed_files(&client, &opts)?;
+    let change = gitlab::change_set(&client, &opts, &changes)?;
+    let only: Vec<String> = changes.paths_to_lint().into_iter().map(String::from).collect();
+    let req = LintRequest {
+        root: root.clone(),
+        paths: Vec::new(),
+        only: Some(only),
+        config: &config,
+        rules: &rules,
+        change: &change,
+        shard: None,
+    };
+    let outcome = engine::run(&req)?;
+    emit(&outcome, &args.lint, &rules)?;
+    let codeowners = gitlab::read_codeowners(&root, config.codeowners.as_deref())
+        .into_diagnostic()
+        .wrap_err("cannot read CODEOWNERS")?;
+    // Usernames the rules name for the changed documents (e.g. the manager's manager).
+    let mut dri_from_rules: Vec<String> = Vec::new();
+    for c in &outcome.coverage {
+        for user in &c.dri_candidates {
+            if !dri_from_rules.contains(user) {
+                dri_from_rules.push(user.clone());
+            }
+        }
+    }
+    let report = gitlab::sync_review(
+        &client,
+        &opts,
+        &changes,
+        &outcome,
+        codeowners.as_ref().map(|(_, text)| text.as_str()),
+        dri_from_rules,
+    )?;
+    for line in report.lines(args.verbose) {
+        eprintln!("{line}");
+    }
+    Ok(exit_code(&outcome, args.lint.fail_on))
 }
 
 fn check(args: CheckArgs) -> Result<i32> {

@@ -197,12 +197,26 @@ pub fn check_document(
         let ctx = CheckContext { rule_id: &rule.id, severity: rule.severity, rules, site, change };
         rule.check.check(doc, &ctx, &mut findings);
     }
+    disambiguate_anchors(&mut findings);
     let waivers = waivers(doc, rules, &mut findings);
     findings.retain(|f| {
         let line = doc.source.lines.line_of(f.span.start);
         !doc.suppressions.is_suppressed(&f.rule, line) && !waivers.iter().any(|w| w == &f.rule)
     });
     findings
+}
+
+/// Two findings of one rule about identical text (two identical evidence items) would share a
+/// fingerprint and look like one finding to the MR review; number the repeats.
+fn disambiguate_anchors(findings: &mut [Finding]) {
+    let mut seen: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
+    for f in findings.iter_mut() {
+        let n = seen.entry((f.rule.clone(), f.anchor.clone())).or_default();
+        *n += 1;
+        if *n > 1 {
+            f.anchor = format!("{} ~{n}", f.anchor);
+        }
+    }
 }
 
 /// Rules waived in front matter (`promolint: { waive: { rule: "reason" } }`); a waiver without a

@@ -73,6 +73,9 @@ pub struct Coverage {
     pub current_role: Option<String>,
     pub target_role: String,
     pub rows: Vec<CoverageRow>,
+    /// Usernames the rules name as reviewers for this promotion (the role's DRI strategy), in order
+    /// of preference.
+    pub dri_candidates: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

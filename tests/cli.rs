@@ -65,12 +65,8 @@ fn warnings_fail_only_with_fail_on_warning() {
 
 #[test]
 fn json_output_has_the_documented_shape() {
-    let out = promolint()
-        .args(["check", "--format", "json", "--root"])
-        .arg(examples())
-        .arg(examples())
-        .assert()
-        .code(1);
+    let out =
+        promolint().args(["check", "--format", "json", "--root"]).arg(examples()).arg(examples()).assert().code(1);
     let v = json_of(&out.get_output().stdout);
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, vec!["files_checked", "findings", "summary", "tool", "version"]);
@@ -195,7 +191,8 @@ fn config_errors_suggest_the_key() {
 fn config_severity_turns_a_rule_off() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("promotions")).unwrap();
-    fs::copy(examples().join("jokafor-support-engineering-manager-no-interim.md"), dir.path().join("promotions/a.md")).unwrap();
+    fs::copy(examples().join("jokafor-support-engineering-manager-no-interim.md"), dir.path().join("promotions/a.md"))
+        .unwrap();
     promolint().args(["check", "--root"]).arg(dir.path()).assert().code(1);
     fs::write(dir.path().join(".promolint.yml"), "severity:\n  missing-interim-period: off\n").unwrap();
     promolint().args(["check", "--root"]).arg(dir.path()).assert().code(0);
@@ -263,18 +260,21 @@ fn skeleton_fails_until_filled_then_passes() {
     let v = json_of(&out.get_output().stdout);
     assert_eq!(v["summary"]["errors"], 0, "filled skeleton: {v:#}");
     // Writing over an existing file is refused.
-    promolint()
-        .args(["new", "promotion", "--target-role", "Staff Support Engineer", "-o"])
-        .arg(&file)
-        .assert()
-        .code(2);
+    promolint().args(["new", "promotion", "--target-role", "Staff Support Engineer", "-o"]).arg(&file).assert().code(2);
     promolint().args(["new", "promotion", "--target-role", "Wizard"]).assert().code(2);
 }
 
 #[test]
 fn manager_skeleton_has_an_interim_section() {
     let out = promolint()
-        .args(["new", "promotion", "--target-role", "Support Engineering Manager", "--current-role", "Senior Support Engineer"])
+        .args([
+            "new",
+            "promotion",
+            "--target-role",
+            "Support Engineering Manager",
+            "--current-role",
+            "Senior Support Engineer",
+        ])
         .assert()
         .code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
@@ -328,7 +328,8 @@ fn bad_input_is_reported_per_file_and_the_rest_is_checked() {
     assert!(big.len() > 10_000_000);
     fs::write(p("big.md"), big).unwrap();
 
-    let out = promolint().args(["check", "--format", "json", "--root"]).arg(dir.path()).arg(dir.path()).assert().code(1);
+    let out =
+        promolint().args(["check", "--format", "json", "--root"]).arg(dir.path()).arg(dir.path()).assert().code(1);
     let v = json_of(&out.get_output().stdout);
     assert_eq!(v["files_checked"], 10);
     let findings = v["findings"].as_array().unwrap();
@@ -354,7 +355,8 @@ fn thousands_of_files() {
         fs::create_dir_all(&sub).unwrap();
         fs::write(sub.join(format!("doc{i}.md")), &text).unwrap();
     }
-    let out = promolint().args(["check", "--format", "json", "--root"]).arg(dir.path()).arg(dir.path()).assert().code(0);
+    let out =
+        promolint().args(["check", "--format", "json", "--root"]).arg(dir.path()).arg(dir.path()).assert().code(0);
     assert_eq!(json_of(&out.get_output().stdout)["files_checked"], 2000);
 }
 

@@ -18,8 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-static RULES: LazyLock<RuleSet> =
-    LazyLock::new(|| RuleSet::load(&[]).expect("built-in rules compile"));
+static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::load(&[]).expect("built-in rules compile"));
 
 /// The rule ids whose fixtures live here: every built-in rule that runs on promotion documents.
 /// Handbook-only rules get their fixtures with the handbook checks.
@@ -40,9 +39,7 @@ fn every_fixture_meets_its_convention() {
         let rule = dir_name(&rule_dir);
         if RULES.rule(&rule).is_none() {
             // A misspelt directory would otherwise pass all its valid cases without testing anything.
-            failures.push(format!(
-                "fixtures/rules/{rule}/: no built-in rule has the id `{rule}`"
-            ));
+            failures.push(format!("fixtures/rules/{rule}/: no built-in rule has the id `{rule}`"));
             continue;
         }
         for (kind, expect_finding) in [("invalid", true), ("valid", false)] {
@@ -52,21 +49,13 @@ fn every_fixture_meets_its_convention() {
                 let rel = rel(&file);
                 let hits = outcome.findings.iter().filter(|f| f.rule == rule).count();
                 if expect_finding && hits == 0 {
-                    failures.push(format!(
-                        "{rel}: expected at least one `{rule}` finding, found {}",
-                        describe(&outcome)
-                    ));
+                    failures
+                        .push(format!("{rel}: expected at least one `{rule}` finding, found {}", describe(&outcome)));
                 } else if !expect_finding && hits > 0 {
-                    failures.push(format!(
-                        "{rel}: expected no `{rule}` finding, found {}",
-                        describe(&outcome)
-                    ));
+                    failures.push(format!("{rel}: expected no `{rule}` finding, found {}", describe(&outcome)));
                 }
                 if outcome.files_checked != 1 {
-                    failures.push(format!(
-                        "{rel}: expected 1 file checked, got {}",
-                        outcome.files_checked
-                    ));
+                    failures.push(format!("{rel}: expected 1 file checked, got {}", outcome.files_checked));
                 }
                 let mut seen = BTreeMap::new();
                 for f in &outcome.findings {
@@ -80,17 +69,8 @@ fn every_fixture_meets_its_convention() {
             }
         }
     }
-    assert!(
-        checked > 0,
-        "no fixtures found under {}",
-        fixtures().join("rules").display()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} fixture failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(checked > 0, "no fixtures found under {}", fixtures().join("rules").display());
+    assert!(failures.is_empty(), "{} fixture failure(s):\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -104,11 +84,7 @@ fn every_promotion_rule_has_valid_and_invalid_fixtures() {
             }
         }
     }
-    assert!(
-        missing.is_empty(),
-        "rules without fixtures (see STYLE.md, \"Adding a rule\"):\n{}",
-        missing.join("\n")
-    );
+    assert!(missing.is_empty(), "rules without fixtures (see STYLE.md, \"Adding a rule\"):\n{}", missing.join("\n"));
 }
 
 /// The two complete documents the other fixtures are edited from pass every rule, so a finding in
@@ -120,21 +96,9 @@ fn base_documents_are_clean() {
         "rules/missing-competency/valid/manager-framework.md",
     ] {
         let outcome = lint(&[fixtures().join(fixture)]);
-        assert!(
-            outcome.findings.is_empty(),
-            "{fixture}: {}",
-            describe(&outcome)
-        );
-        assert_eq!(
-            outcome.coverage.len(),
-            1,
-            "{fixture} is linted as a promotion document"
-        );
-        assert!(
-            outcome.coverage[0].rows.iter().all(|r| r.covered()),
-            "{fixture}: {:?}",
-            outcome.coverage[0].rows
-        );
+        assert!(outcome.findings.is_empty(), "{fixture}: {}", describe(&outcome));
+        assert_eq!(outcome.coverage.len(), 1, "{fixture} is linted as a promotion document");
+        assert!(outcome.coverage[0].rows.iter().all(|r| r.covered()), "{fixture}: {:?}", outcome.coverage[0].rows);
     }
 }
 
@@ -150,8 +114,7 @@ fn invalid_fixtures_json_snapshots() {
         }
         let outcome = lint(&[invalid]);
         let value: serde_json::Value =
-            serde_json::from_str(&report::json::render(&outcome, &render_context(false)))
-                .expect("json output parses");
+            serde_json::from_str(&report::json::render(&outcome, &render_context(false))).expect("json output parses");
         insta::assert_json_snapshot!(format!("json-{rule}"), value, {
             ".version" => "[version]",
             ".findings[].fingerprint" => "[fingerprint]",
@@ -167,15 +130,9 @@ fn human_output_snapshots() {
         "rules/unreadable-file/invalid/latin1-encoded.md",
     ] {
         let outcome = lint(&[fixtures().join(fixture)]);
-        assert!(
-            !outcome.findings.is_empty(),
-            "{fixture} should have findings to render"
-        );
+        assert!(!outcome.findings.is_empty(), "{fixture} should have findings to render");
         let text = report::human::render(&outcome, &render_context(false));
-        let name = fixture
-            .trim_start_matches("rules/")
-            .trim_end_matches(".md")
-            .replace('/', "-");
+        let name = fixture.trim_start_matches("rules/").trim_end_matches(".md").replace('/', "-");
         insta::assert_snapshot!(format!("human-{name}"), text);
     }
 }
@@ -188,84 +145,41 @@ fn fingerprints_survive_lines_inserted_above() {
     let fixture = std::fs::read_to_string(fixtures().join(path)).expect("fixture readable");
     // A third rule, below the evidence findings.
     let original = fixture.replacen("She will hand routine", "I expect she will hand routine", 1);
-    assert_ne!(
-        original, fixture,
-        "the fixture's justification changed; update this test"
-    );
+    assert_ne!(original, fixture, "the fixture's justification changed; update this test");
     let before = check_text(path, &original);
     let rules: BTreeSet<&str> = before.iter().map(|f| f.0.as_str()).collect();
-    assert!(
-        rules.len() >= 3,
-        "want findings of several rules, got {before:?}"
-    );
-    let fingerprints =
-        |v: &[(String, usize, String)]| v.iter().map(|f| f.2.clone()).collect::<BTreeSet<_>>();
-    assert_eq!(
-        fingerprints(&before).len(),
-        before.len(),
-        "different findings must have different fingerprints"
-    );
+    assert!(rules.len() >= 3, "want findings of several rules, got {before:?}");
+    let fingerprints = |v: &[(String, usize, String)]| v.iter().map(|f| f.2.clone()).collect::<BTreeSet<_>>();
+    assert_eq!(fingerprints(&before).len(), before.len(), "different findings must have different fingerprints");
 
     // Five lines above every finding: an extra section no rule requires, or the summary
     // paragraph wrapped over five more lines.
-    let at = original
-        .find("## Competencies")
-        .expect("fixture has a Competencies section");
+    let at = original.find("## Competencies").expect("fixture has a Competencies section");
     let extra = "## Context for reviewers\n\nDana moved to the registry area from the runner area.\nThe move was planned a quarter ahead.\n\n";
     assert_eq!(extra.lines().count(), 5);
     let with_section = format!("{}{extra}{}", &original[..at], &original[at..]);
-    let summary_at = original
-        .find("Dana Vasquez has owned")
-        .expect("fixture has the summary");
-    let summary_end = summary_at
-        + original[summary_at..]
-            .find('\n')
-            .expect("summary line ends");
+    let summary_at = original.find("Dana Vasquez has owned").expect("fixture has the summary");
+    let summary_end = summary_at + original[summary_at..].find('\n').expect("summary line ends");
     let wrapped_summary = original[summary_at..summary_end].replacen(' ', "\n", 5);
-    let with_wrapped_summary = format!(
-        "{}{wrapped_summary}{}",
-        &original[..summary_at],
-        &original[summary_end..]
-    );
+    let with_wrapped_summary = format!("{}{wrapped_summary}{}", &original[..summary_at], &original[summary_end..]);
 
-    for (what, moved) in [
-        ("an extra section", with_section),
-        ("a wrapped summary", with_wrapped_summary),
-    ] {
+    for (what, moved) in [("an extra section", with_section), ("a wrapped summary", with_wrapped_summary)] {
         let after = check_text(path, &moved);
-        assert_eq!(
-            before.len(),
-            after.len(),
-            "{what} must not add or drop findings: {before:?} vs {after:?}"
-        );
+        assert_eq!(before.len(), after.len(), "{what} must not add or drop findings: {before:?} vs {after:?}");
         for ((rule_a, line_a, _), (rule_b, line_b, _)) in before.iter().zip(&after) {
             assert_eq!(rule_a, rule_b);
-            assert_eq!(
-                line_a + 5,
-                *line_b,
-                "with {what}, the `{rule_a}` finding should have moved down five lines"
-            );
+            assert_eq!(line_a + 5, *line_b, "with {what}, the `{rule_a}` finding should have moved down five lines");
         }
-        assert_eq!(
-            fingerprints(&before),
-            fingerprints(&after),
-            "fingerprints changed with {what} above the findings"
-        );
+        assert_eq!(fingerprints(&before), fingerprints(&after), "fingerprints changed with {what} above the findings");
     }
 
     // Editing the flagged text itself is a different finding.
     let edited = original.replace("(<link to MR>)", "(<link to issue>)");
     assert_ne!(edited, original);
     let placeholder = |v: &[(String, usize, String)]| {
-        v.iter()
-            .find(|f| f.0 == "placeholder-text")
-            .map(|f| f.2.clone())
-            .expect("placeholder finding")
+        v.iter().find(|f| f.0 == "placeholder-text").map(|f| f.2.clone()).expect("placeholder finding")
     };
-    assert_ne!(
-        placeholder(&before),
-        placeholder(&check_text(path, &edited))
-    );
+    assert_ne!(placeholder(&before), placeholder(&check_text(path, &edited)));
 }
 
 /// (rule, line, fingerprint) of each finding, for text parsed as a promotion document at `path`.
@@ -273,16 +187,7 @@ fn check_text(path: &str, text: &str) -> Vec<(String, usize, String)> {
     let doc = Document::parse(path, DocKind::Promotion, text.to_string());
     let mut findings = engine::check_document(&doc, &RULES, None, &ChangeSet::default());
     findings.sort_by_key(|f| (f.span.start, f.rule.clone()));
-    findings
-        .iter()
-        .map(|f| {
-            (
-                f.rule.clone(),
-                doc.source.lines.line_of(f.span.start),
-                f.fingerprint(),
-            )
-        })
-        .collect()
+    findings.iter().map(|f| (f.rule.clone(), doc.source.lines.line_of(f.span.start), f.fingerprint())).collect()
 }
 
 fn lint(paths: &[PathBuf]) -> LintOutcome {
@@ -302,11 +207,7 @@ fn lint(paths: &[PathBuf]) -> LintOutcome {
 
 fn render_context(color: bool) -> RenderContext<'static> {
     static NO_RULES: fn(&str) -> Vec<String> = |_| Vec::new();
-    RenderContext {
-        version: promolint::cmd::VERSION,
-        color,
-        rules_for: &NO_RULES,
-    }
+    RenderContext { version: promolint::cmd::VERSION, color, rules_for: &NO_RULES }
 }
 
 /// What a lint found, for failure messages: `rule@line: message`, or "nothing".
@@ -314,11 +215,8 @@ fn describe(outcome: &LintOutcome) -> String {
     if outcome.findings.is_empty() {
         return "nothing".into();
     }
-    let items: Vec<String> = outcome
-        .findings
-        .iter()
-        .map(|f| format!("`{}`@{}: {}", f.rule, outcome.position(f).line, f.message))
-        .collect();
+    let items: Vec<String> =
+        outcome.findings.iter().map(|f| format!("`{}`@{}: {}", f.rule, outcome.position(f).line, f.message)).collect();
     format!("[{}]", items.join("; "))
 }
 
@@ -329,16 +227,11 @@ fn fixtures() -> PathBuf {
 /// A path relative to the crate, as failure messages show it: `fixtures/rules/…`.
 fn rel(path: &Path) -> String {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    path.strip_prefix(manifest)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    path.strip_prefix(manifest).unwrap_or(path).display().to_string()
 }
 
 fn dir_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// `fixtures/rules/*/`, sorted.

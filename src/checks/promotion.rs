@@ -68,7 +68,7 @@ fn competency_heading(doc: &Document, within: usize, c: &Competency) -> Option<u
 /// Whether a block is a left-in placeholder rather than evidence.
 pub fn is_placeholder(text: &str) -> bool {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\bTODO\b|\bTBD\b|\bCHANGEME\b|\[insert[^\]]*\]|^\s*\.\.\.\s*$|^\s*…\s*$")
+        Regex::new(r"\bTODO\b|\bTBD\b|\bCHANGEME\b|(?i:\[insert[^\]]*\])|^\s*\.\.\.\s*$|^\s*…\s*$")
             .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
     });
     RE.is_match(text)
@@ -76,7 +76,7 @@ pub fn is_placeholder(text: &str) -> bool {
 
 /// An evidence item that counts: linked, not a placeholder, long enough.
 fn counts(doc: &Document, block: &Block, min_words: usize) -> bool {
-    !is_placeholder(&block.text) && has_link(doc, block) && words_without_links(&block.text) >= min_words
+    !is_placeholder(&block.plain) && has_link(doc, block) && words_without_links(&block.text) >= min_words
 }
 
 fn has_link(doc: &Document, block: &Block) -> bool {
@@ -134,7 +134,21 @@ pub fn coverage(doc: &Document, rules: &RuleSet) -> Option<Coverage> {
         current_role: fm.str("current_role").map(str::to_string),
         target_role: role.name.clone(),
         rows,
+        dri_candidates: dri_candidates(doc, rules, role),
     })
+}
+
+/// Usernames the role's DRI strategy names from the front matter and the rules.
+fn dri_candidates(doc: &Document, rules: &RuleSet, role: &Role) -> Vec<String> {
+    let Some(strategy) = role.dri.as_deref().and_then(|name| rules.dri.strategies.get(name)) else {
+        return Vec::new();
+    };
+    let from_front_matter = strategy.front_matter.iter().filter_map(|field| doc.front_matter.str(field));
+    from_front_matter
+        .chain(strategy.users.iter().map(String::as_str))
+        .map(|u| u.trim().trim_start_matches('@').to_string())
+        .filter(|u| !u.is_empty())
+        .collect()
 }
 
 /// Flags a required section that is absent, or present only at another heading level.
@@ -243,7 +257,7 @@ impl Check for InsufficientEvidence {
             let is_value = comp.group == "Values";
             let (count, span) = match heading {
                 Some(h) => {
-                    (doc.blocks_within(h).filter(|b| !is_placeholder(&b.text)).count(), doc.headings[h].span.clone())
+                    (doc.blocks_within(h).filter(|b| !is_placeholder(&b.plain)).count(), doc.headings[h].span.clone())
                 }
                 // A missing competency heading is `missing-competency`'s finding; a missing value
                 // heading has nobody else to report it.
@@ -286,7 +300,7 @@ impl Check for EvidenceWithoutLink {
         for (comp, heading) in evidence_targets(doc, ctx.rules, target_role(doc, ctx.rules)) {
             let Some(h) = heading else { continue };
             for block in doc.blocks_within(h) {
-                if !is_placeholder(&block.text) && !has_link(doc, block) {
+                if !is_placeholder(&block.plain) && !has_link(doc, block) {
                     out.push(
                         ctx.finding(
                             doc,
@@ -316,7 +330,7 @@ impl Check for EvidenceTooShort {
             let Some(h) = heading else { continue };
             for block in doc.blocks_within(h) {
                 let words = words_without_links(&block.text);
-                if !is_placeholder(&block.text) && words < min {
+                if !is_placeholder(&block.plain) && words < min {
                     out.push(
                         ctx.finding(
                             doc,
@@ -429,6 +443,11 @@ pub fn count_sentences(text: &str) -> usize {
 }
 
 pub fn split_sentences(text: &str) -> Vec<&str> {
+    // Paragraphs and list items are joined by newlines: each is at least one sentence.
+    text.split('\n').flat_map(split_line_sentences).collect()
+}
+
+fn split_line_sentences(text: &str) -> Vec<&str> {
     const ABBREV: &[&str] = &["e.g", "i.e", "etc", "vs", "mr", "ms", "mrs", "dr", "no", "approx", "incl"];
     let mut out = Vec::new();
     let mut start = 0;
@@ -590,6 +609,9 @@ impl Check for InvalidPromotionPath {
             return; // unknown-role says it
         }
         let span = doc.front_matter.key_span("current_role").unwrap_or_else(|| doc.head_span());
+        if current.trim().is_empty() {
+            return; // invalid-front-matter says it is empty
+        }
         if ctx.rules.role(current).is_none() {
             let names: Vec<&str> = ctx.rules.roles.iter().map(|r| r.name.as_str()).collect();
             let hint = did_you_mean(current, names.iter().copied())
@@ -673,7 +695,7 @@ impl Check for EvidenceOutsideReviewPeriod {
         let Some(period) = doc.front_matter.str("review_period") else { return };
         let Some((start, end)) = period.split_once("..") else { return };
         let (start, end) = (start.trim(), end.trim());
-        if !DATE.is_match(start) || !DATE.is_match(end) {
+        if !DATE.is_match(start) || !DATE.is_match(end) || start > end {
             return; // invalid-front-matter reports the format
         }
         for (comp, heading) in evidence_targets(doc, ctx.rules, target_role(doc, ctx.rules)) {

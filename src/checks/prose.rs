@@ -194,7 +194,11 @@ impl Check for PlaceholderText {
         let mut spans: BTreeSet<(usize, usize)> = BTreeSet::new();
         for re in &self.patterns {
             for m in re.find_iter(text) {
-                if doc.is_opaque(m.start()) || spans.iter().any(|&(s, e)| m.start() < e && s < m.end()) {
+                if doc.is_opaque(m.start())
+                    || spans.iter().any(|&(s, e)| m.start() < e && s < m.end())
+                    || is_html_tag(m.as_str())
+                    || is_link_part(doc, m.start(), m.end())
+                {
                     continue;
                 }
                 spans.insert((m.start(), m.end()));
@@ -212,6 +216,31 @@ impl Check for PlaceholderText {
             );
         }
     }
+}
+
+/// `<details open>` and the like are HTML, not placeholders.
+fn is_html_tag(m: &str) -> bool {
+    const TAGS: &[&str] = &[
+        "a", "abbr", "b", "br", "code", "details", "div", "em", "figure", "hr", "i", "iframe", "img", "kbd", "li",
+        "ol", "p", "pre", "section", "span", "strong", "sub", "summary", "sup", "table", "td", "th", "tr", "u", "ul",
+        "video",
+    ];
+    let Some(inner) = m.strip_prefix('<') else { return false };
+    let name: String = inner.chars().take_while(char::is_ascii_alphanumeric).collect();
+    TAGS.contains(&name.to_ascii_lowercase().as_str())
+}
+
+/// Whether a match lies in a link's destination (a file named `TODO.md`), or is the text of a
+/// link (`[Insert form](url)` names a real form).
+fn is_link_part(doc: &Document, start: usize, end: usize) -> bool {
+    let text = doc.text();
+    doc.links.iter().any(|l| {
+        if !(l.span.start <= start && end <= l.span.end) {
+            return false;
+        }
+        let in_text = text[start..end].trim_matches(|c| c == '[' || c == ']');
+        l.autolink || !l.text.contains(in_text) || text[end..].starts_with('(') || text[end..].starts_with('[')
+    })
 }
 
 /// Flags prose matching configured regexes, each with its own message (talent assessment
@@ -392,7 +421,7 @@ fn acronym_words(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
-        if c.is_alphanumeric() {
+        if c.is_alphanumeric() || c == '_' {
             start.get_or_insert(i);
             continue;
         }

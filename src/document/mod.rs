@@ -64,8 +64,10 @@ pub struct Block {
     pub kind: BlockKind,
     /// Index of the closest heading above, if any.
     pub heading: Option<usize>,
-    /// Rendered text, nested list items included.
+    /// Rendered text, nested list items included; paragraphs and items separated by newlines.
     pub text: String,
+    /// The same without inline code, for placeholder tests (`TODO` in code is an example).
+    pub plain: String,
     pub span: Span,
     /// Indices into `Document::links`.
     pub links: Vec<usize>,
@@ -138,7 +140,8 @@ impl Document {
             walker.block(child);
         }
         doc.comments = html_comments(&source.text, body_start);
-        doc.suppressions = Suppressions::scan(&source.text, &source.lines, body_start);
+        doc.comments.retain(|c| !doc.code.iter().any(|code| code.contains(&c.start)));
+        doc.suppressions = Suppressions::scan(&source.text, &source.lines, &doc.comments);
         doc
     }
 
@@ -259,7 +262,7 @@ impl Walker<'_> {
         let value = node.data().value.clone();
         match value {
             NodeValue::Heading(h) => {
-                let raw = collect_text(node, &mut |_, _| {});
+                let raw = collect_text(node, true);
                 let (text, explicit_id) = split_explicit_id(&raw);
                 let index = self.doc.headings.len();
                 self.doc.headings.push(Heading {
@@ -278,11 +281,13 @@ impl Walker<'_> {
                     let first_link = self.doc.links.len();
                     self.inlines(item, false);
                     let links = (first_link..self.doc.links.len()).collect();
-                    let text = collect_text(item, &mut |_, _| {});
+                    let text = collect_text(item, true);
+                    let plain = collect_text(item, false);
                     self.doc.blocks.push(Block {
                         kind: BlockKind::ListItem,
                         heading: self.current_heading,
                         text,
+                        plain,
                         span,
                         links,
                     });
@@ -292,11 +297,13 @@ impl Walker<'_> {
                 let first_link = self.doc.links.len();
                 self.inlines(node, false);
                 let links = (first_link..self.doc.links.len()).collect();
-                let text = collect_text(node, &mut |_, _| {});
+                let text = collect_text(node, true);
+                let plain = collect_text(node, false);
                 self.doc.blocks.push(Block {
                     kind: BlockKind::Paragraph,
                     heading: self.current_heading,
                     text,
+                    plain,
                     span,
                     links,
                 });
@@ -324,7 +331,7 @@ impl Walker<'_> {
                     let url = link.url.clone();
                     drop(data);
                     let span = self.span_of(child);
-                    let text = collect_text(child, &mut |_, _| {});
+                    let text = collect_text(child, true);
                     let raw = &self.doc.source.text[span.clone()];
                     let autolink = !raw.starts_with('[') && !raw.starts_with("![");
                     self.doc.links.push(Link { url, text, span, heading: self.current_heading, is_image, autolink });
@@ -363,15 +370,16 @@ fn html_comments(text: &str, from: usize) -> Vec<Span> {
     out
 }
 
-/// The rendered text of a node: text, code spans, line breaks as spaces.
-fn collect_text<'a>(node: &'a AstNode<'a>, _visit: &mut dyn FnMut(&str, usize)) -> String {
+/// The rendered text of a node: text and (if `code`) code spans; line breaks as spaces, and a
+/// newline between paragraphs and list items.
+fn collect_text<'a>(node: &'a AstNode<'a>, code: bool) -> String {
     let mut out = String::new();
     for child in node.descendants() {
         match &child.data().value {
             NodeValue::Text(t) => out.push_str(t),
-            NodeValue::Code(c) => out.push_str(&c.literal),
+            NodeValue::Code(c) if code => out.push_str(&c.literal),
             NodeValue::SoftBreak | NodeValue::LineBreak => out.push(' '),
-            NodeValue::Paragraph | NodeValue::Item(_) if !out.is_empty() && !out.ends_with(' ') => out.push(' '),
+            NodeValue::Paragraph | NodeValue::Item(_) if !out.is_empty() && !out.ends_with('\n') => out.push('\n'),
             _ => {}
         }
     }

@@ -448,8 +448,7 @@ pub fn unknown_field_hint(message: &str) -> Option<String> {
     let expected = rest.split_once("expected ").map_or("", |(_, e)| e);
     let expected = expected.strip_prefix("one of ").unwrap_or(expected);
     let expected = expected.split(" at line").next().unwrap_or(expected);
-    let names: Vec<&str> =
-        expected.split(',').map(|n| n.trim().trim_matches('`')).filter(|n| !n.is_empty()).collect();
+    let names: Vec<&str> = expected.split(',').map(|n| n.trim().trim_matches('`')).filter(|n| !n.is_empty()).collect();
     Some(match did_you_mean(field, names.iter().copied()) {
         Some(best) => format!("did you mean `{best}`?"),
         None => format!("expected one of: {}", names.join(", ")),

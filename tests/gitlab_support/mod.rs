@@ -133,6 +133,7 @@ pub(crate) fn outcome(findings: Vec<Finding>) -> LintOutcome {
             CoverageRow { group: "Technical".into(), name: "Debugging".into(), evidence: 0, required: 1 },
             CoverageRow { group: "Leadership".into(), name: "Mentoring | @all".into(), evidence: 2, required: 1 },
         ],
+        dri_candidates: Vec::new(),
     });
     o
 }
