@@ -129,14 +129,11 @@ fn mr(args: crate::cli::MrArgs) -> Result<i32> {
         .into_diagnostic()
         .wrap_err("cannot read CODEOWNERS")?;
     // Usernames the rules name for the changed documents (e.g. the manager's manager).
-    let mut dri_from_rules: Vec<String> = Vec::new();
-    for c in &outcome.coverage {
-        for user in &c.dri_candidates {
-            if !dri_from_rules.contains(user) {
-                dri_from_rules.push(user.clone());
-            }
-        }
-    }
+    let team = match &config.team_file {
+        Some(path) => crate::team::Team::load(&root.join(path))?,
+        None => crate::team::Team::default(),
+    };
+    let dri_from_rules = crate::team::dri_candidates(&outcome.coverage, &team);
     let report = gitlab::sync_review(
         &client,
         &opts,

@@ -17,4 +17,5 @@ pub mod outcome;
 pub mod report;
 pub mod rules;
 pub mod shard;
+pub mod team;
 pub mod yaml;

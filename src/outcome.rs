@@ -76,6 +76,9 @@ pub struct Coverage {
     /// Usernames the rules name as reviewers for this promotion (the role's DRI strategy), in order
     /// of preference.
     pub dri_candidates: Vec<String>,
+    /// A username whose manager in the team file is also a candidate (the DRI strategy's
+    /// `team_manager_of`).
+    pub dri_manager_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -135,6 +135,13 @@ pub fn coverage(doc: &Document, rules: &RuleSet) -> Option<Coverage> {
         target_role: role.name.clone(),
         rows,
         dri_candidates: dri_candidates(doc, rules, role),
+        dri_manager_of: role
+            .dri
+            .as_deref()
+            .and_then(|name| rules.dri.strategies.get(name))
+            .and_then(|s| s.team_manager_of.as_deref())
+            .and_then(|field| fm.str(field))
+            .map(|u| u.trim().trim_start_matches('@').to_string()),
     })
 }
 

@@ -134,6 +134,7 @@ pub(crate) fn outcome(findings: Vec<Finding>) -> LintOutcome {
             CoverageRow { group: "Leadership".into(), name: "Mentoring | @all".into(), evidence: 2, required: 1 },
         ],
         dri_candidates: Vec::new(),
+        dri_manager_of: None,
     });
     o
 }
