@@ -1,0 +1,81 @@
+//! What the batch reporters (Code Quality, SARIF, JUnit) need besides the findings: facts about the
+//! run that a finding does not carry.
+
+use crate::diagnostic::Severity;
+use std::collections::BTreeMap;
+
+/// Facts about the run that the batch reporters need. Built once by the CLI and handed to every
+/// renderer, so the renderers stay pure functions of `(outcome, context)`.
+#[derive(Debug, Clone)]
+pub struct RenderContext {
+    /// promolint's version, written into SARIF's `tool.driver.version`.
+    pub tool_version: String,
+    /// A prefix removed from finding paths before they are written, e.g. an absolute
+    /// `CI_PROJECT_DIR`, so that GitLab can link the file in the merge request.
+    pub strip_prefix: Option<String>,
+    /// Every document that was checked, with the ids of the rules that apply to it. JUnit writes
+    /// one test case per pair, so a document with no findings still shows its passing rules.
+    pub document_rules: BTreeMap<String, Vec<String>>,
+    /// Rule id → one-line description, for SARIF's rule metadata.
+    pub rule_descriptions: BTreeMap<String, String>,
+    /// Findings at or above this severity make a JUnit test case fail; lower ones are written to
+    /// the case's output. `None` (`--fail-on never`) fails no case.
+    pub fail_on: Option<Severity>,
+}
+
+impl RenderContext {
+    pub fn new(tool_version: impl Into<String>) -> Self {
+        RenderContext {
+            tool_version: tool_version.into(),
+            strip_prefix: None,
+            document_rules: BTreeMap::new(),
+            rule_descriptions: BTreeMap::new(),
+            fail_on: Some(Severity::Error),
+        }
+    }
+
+    /// The path as reports show it: `/`-separated, without the stripped prefix or a leading `./`.
+    pub fn report_path(&self, path: &str) -> String {
+        let path = path.replace('\\', "/");
+        let mut rest = path.as_str();
+        if let Some(prefix) = self.strip_prefix.as_deref() {
+            let prefix = prefix.replace('\\', "/");
+            let prefix = prefix.trim_end_matches('/');
+            if !prefix.is_empty()
+                && let Some(tail) = rest.strip_prefix(prefix)
+                && (tail.is_empty() || tail.starts_with('/'))
+            {
+                rest = tail.trim_start_matches('/');
+            }
+        }
+        while let Some(tail) = rest.strip_prefix("./") {
+            rest = tail;
+        }
+        rest.to_string()
+    }
+}
+
+impl Default for RenderContext {
+    fn default() -> Self {
+        RenderContext::new(env!("CARGO_PKG_VERSION"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_path_strips_prefix_only_at_a_component_boundary() {
+        let mut ctx = RenderContext::new("0");
+        ctx.strip_prefix = Some("/builds/group/proj/".into());
+        assert_eq!(ctx.report_path("/builds/group/proj/docs/a.md"), "docs/a.md");
+        assert_eq!(
+            ctx.report_path("/builds/group/project2/a.md"),
+            "/builds/group/project2/a.md"
+        );
+        assert_eq!(ctx.report_path("./docs\\b.md"), "docs/b.md");
+        ctx.strip_prefix = None;
+        assert_eq!(ctx.report_path("promotions/x.md"), "promotions/x.md");
+    }
+}
