@@ -43,7 +43,7 @@ pub fn render(outcome: &LintOutcome, ctx: &RenderContext) -> String {
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {
-                            "uri": ctx.report_path(&finding.path),
+                            "uri": uri_reference(&ctx.report_path(&finding.path)),
                             "uriBaseId": "%SRCROOT%",
                         },
                         "region": {
@@ -97,4 +97,19 @@ pub fn level(severity: Severity) -> &'static str {
         Severity::Warning => "warning",
         Severity::Info => "note",
     }
+}
+
+/// A relative path as a URI reference: SARIF's `artifactLocation.uri` must be one, so spaces and
+/// other characters outside RFC 3986's path set are percent-encoded (UTF-8 bytes).
+pub fn uri_reference(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&byte);
+        if keep {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
