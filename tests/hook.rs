@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
 fn git(dir: &Path, args: &[&str]) -> Output {
-    let output = Command::new("git")
+    Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(args)
@@ -21,8 +21,7 @@ fn git(dir: &Path, args: &[&str]) -> Output {
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
         .output()
-        .expect("git runs");
-    output
+        .expect("git runs")
 }
 
 fn repo() -> TempDir {
@@ -249,6 +248,8 @@ fn git_push_runs_the_hook() {
             .arg(repo.path())
             .args(["push", "-q", "origin", "main"])
             .env("PROMOLINT", promolint)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
             .output()
             .unwrap()
     };
