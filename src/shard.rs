@@ -92,9 +92,9 @@ impl fmt::Display for Shard {
 ///
 /// Files are taken largest first (ties by path) and each goes to the shard with the fewest bytes
 /// so far (ties to the lower shard number). The result depends only on the set of (path, size)
-/// pairs, not on their order, so every parallel job agrees on the partition; the shards'
-/// byte totals differ by at most the largest file. A path listed twice counts once. An index of 0 or
-/// above `total` selects nothing.
+/// pairs, not on their order, so every parallel job agrees on the partition; the shards' byte
+/// totals (empty files counted as one byte) differ by at most the largest file. A path listed
+/// twice counts once. An index of 0 or above `total` selects nothing.
 pub fn shard_of(files: &[(String, u64)], index: usize, total: usize) -> Vec<String> {
     if total == 0 || index == 0 || index > total {
         return Vec::new();
@@ -115,7 +115,9 @@ pub fn shard_of(files: &[(String, u64)], index: usize, total: usize) -> Vec<Stri
                 target = shard;
             }
         }
-        loads[target] = loads[target].saturating_add(*size);
+        // Empty files weigh one byte, so that many of them spread over the shards instead of
+        // all landing on the one that happens to be lightest.
+        loads[target] = loads[target].saturating_add((*size).max(1));
         if target + 1 == index {
             mine.push(path.clone());
         }

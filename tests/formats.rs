@@ -2,7 +2,8 @@
 
 use promolint::diagnostic::{Finding, Severity};
 use promolint::outcome::{LintOutcome, SourceFile};
-use promolint::report::{RenderContext, codequality, junit, sarif};
+use promolint::report::context::ReportContext;
+use promolint::report::{codequality, junit, sarif};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -98,8 +99,8 @@ fn outcome() -> LintOutcome {
     }
 }
 
-fn context() -> RenderContext {
-    let mut ctx = RenderContext::new("9.9.9-test");
+fn context() -> ReportContext {
+    let mut ctx = ReportContext::new("9.9.9-test");
     let promo_rules = [
         "missing-section",
         "placeholder-text",

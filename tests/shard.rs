@@ -42,7 +42,7 @@ fn shards_partition_the_files_and_balance_their_bytes() {
         let files = random_files(&mut rng);
         let total = 1 + rng.below(8) as usize;
         let sizes: BTreeMap<&str, u64> = files.iter().map(|(p, s)| (p.as_str(), *s)).collect();
-        let largest = files.iter().map(|f| f.1).max().unwrap_or(0);
+        let largest = files.iter().map(|f| f.1.max(1)).max().unwrap_or(0);
 
         let mut seen = BTreeSet::new();
         let mut loads = Vec::new();
@@ -60,7 +60,7 @@ fn shards_partition_the_files_and_balance_their_bytes() {
                     "seed {seed}: {path} is in two shards"
                 );
             }
-            loads.push(shard.iter().map(|p| sizes[p.as_str()]).sum::<u64>());
+            loads.push(shard.iter().map(|p| sizes[p.as_str()].max(1)).sum::<u64>());
         }
         let all: BTreeSet<String> = files.iter().map(|f| f.0.clone()).collect();
         assert_eq!(
@@ -98,6 +98,13 @@ fn equal_files_spread_evenly_and_one_shard_takes_everything() {
     assert_eq!(shard_of(&files, 1, 1).len(), 10);
     assert!(shard_of(&files, 0, 3).is_empty());
     assert!(shard_of(&files, 4, 3).is_empty());
+}
+
+#[test]
+fn empty_files_spread_over_the_shards() {
+    let files: Vec<(String, u64)> = (0..6).map(|i| (format!("e{i}.md"), 0)).collect();
+    let counts: Vec<usize> = (1..=3).map(|i| shard_of(&files, i, 3).len()).collect();
+    assert_eq!(counts, [2, 2, 2]);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! [`CRITICAL_RULES`] is `critical`: a page that cannot be parsed or a protected page moved
 //! without approval is worse than a missing section, and GitLab sorts by this field.
 
-use super::RenderContext;
+use super::context::ReportContext;
 use crate::diagnostic::{Finding, Severity, fingerprint};
 use crate::outcome::LintOutcome;
 use serde_json::{Value, json};
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 pub const CRITICAL_RULES: &[&str] = &["invalid-front-matter", "protected-page-moved"];
 
 /// The Code Quality JSON for a run, pretty-printed, one issue per finding in the outcome's order.
-pub fn render(outcome: &LintOutcome, ctx: &RenderContext) -> String {
+pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let issues: Vec<Value> = outcome
         .findings

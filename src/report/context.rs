@@ -1,5 +1,6 @@
 //! What the batch reporters (Code Quality, SARIF, JUnit) need besides the findings: facts about the
-//! run that a finding does not carry.
+//! run that a finding does not carry. Owned and separate from the terminal renderers' context so
+//! that a report written to a file never depends on colour or terminal settings.
 
 use crate::diagnostic::Severity;
 use std::collections::BTreeMap;
@@ -7,7 +8,7 @@ use std::collections::BTreeMap;
 /// Facts about the run that the batch reporters need. Built once by the CLI and handed to every
 /// renderer, so the renderers stay pure functions of `(outcome, context)`.
 #[derive(Debug, Clone)]
-pub struct RenderContext {
+pub struct ReportContext {
     /// promolint's version, written into SARIF's `tool.driver.version`.
     pub tool_version: String,
     /// A prefix removed from finding paths before they are written, e.g. an absolute
@@ -23,15 +24,29 @@ pub struct RenderContext {
     pub fail_on: Option<Severity>,
 }
 
-impl RenderContext {
+impl ReportContext {
     pub fn new(tool_version: impl Into<String>) -> Self {
-        RenderContext {
+        ReportContext {
             tool_version: tool_version.into(),
             strip_prefix: None,
             document_rules: BTreeMap::new(),
             rule_descriptions: BTreeMap::new(),
             fail_on: Some(Severity::Error),
         }
+    }
+
+    /// Fills [`Self::document_rules`] for the documents that were checked, asking `rules_for`
+    /// which rule ids apply to each (the CLI's `rules_for` closure).
+    pub fn with_documents<'p>(
+        mut self,
+        documents: impl IntoIterator<Item = &'p str>,
+        rules_for: &dyn Fn(&str) -> Vec<String>,
+    ) -> Self {
+        for path in documents {
+            self.document_rules
+                .insert(path.to_string(), rules_for(path));
+        }
+        self
     }
 
     /// The path as reports show it: `/`-separated, without the stripped prefix or a leading `./`.
@@ -55,9 +70,9 @@ impl RenderContext {
     }
 }
 
-impl Default for RenderContext {
+impl Default for ReportContext {
     fn default() -> Self {
-        RenderContext::new(env!("CARGO_PKG_VERSION"))
+        ReportContext::new(env!("CARGO_PKG_VERSION"))
     }
 }
 
@@ -67,7 +82,7 @@ mod tests {
 
     #[test]
     fn report_path_strips_prefix_only_at_a_component_boundary() {
-        let mut ctx = RenderContext::new("0");
+        let mut ctx = ReportContext::new("0");
         ctx.strip_prefix = Some("/builds/group/proj/".into());
         assert_eq!(ctx.report_path("/builds/group/proj/docs/a.md"), "docs/a.md");
         assert_eq!(

@@ -6,14 +6,14 @@
 //! findings below it are written to the case's `<system-out>` so they are visible but do not
 //! turn the widget red.
 
-use super::RenderContext;
+use super::context::ReportContext;
 use crate::diagnostic::Finding;
 use crate::outcome::LintOutcome;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The JUnit XML for a run.
-pub fn render(outcome: &LintOutcome, ctx: &RenderContext) -> String {
+pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
     // path → rule → findings. Every applicable rule is a case even without findings; a finding
     // for a rule or document the context did not list still gets its case, so nothing is lost.
     let mut documents: BTreeMap<String, BTreeMap<&str, Vec<&Finding>>> = BTreeMap::new();
@@ -125,7 +125,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// One line per finding (`line:column severity: message`), with its help indented below.
-fn describe(outcome: &LintOutcome, ctx: &RenderContext, findings: &[&Finding]) -> String {
+fn describe(outcome: &LintOutcome, ctx: &ReportContext, findings: &[&Finding]) -> String {
     let mut text = String::new();
     for finding in findings {
         let position = outcome.position(finding);

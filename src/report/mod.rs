@@ -4,5 +4,3 @@ pub mod codequality;
 pub mod context;
 pub mod junit;
 pub mod sarif;
-
-pub use context::RenderContext;

@@ -3,14 +3,14 @@
 //! Columns are counted in characters, so the run declares `columnKind: unicodeCodePoints` rather
 //! than SARIF's default of UTF-16 code units.
 
-use super::RenderContext;
+use super::context::ReportContext;
 use crate::diagnostic::Severity;
 use crate::outcome::LintOutcome;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 /// The SARIF log for a run, pretty-printed.
-pub fn render(outcome: &LintOutcome, ctx: &RenderContext) -> String {
+pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
     // Every rule the run knows, plus any rule a finding names that the context did not describe,
     // so that every result's ruleIndex points at a rule.
     let mut rules: BTreeMap<&str, &str> = ctx
