@@ -1,0 +1,5 @@
+//! Handbook page checks.
+
+use super::Factory;
+
+pub static KINDS: &[(&str, Factory)] = &[];

@@ -1,0 +1,177 @@
+//! YAML front matter between `---` lines, parsed with serde-saphyr under a budget so a hostile
+//! file (alias bombs, deep nesting) is an error, not a hang.
+
+use crate::diagnostic::Span;
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+pub enum FrontMatter {
+    /// The file does not start with `---`.
+    None,
+    Yaml {
+        /// The YAML text between the delimiters.
+        span: Span,
+        value: Value,
+        /// Top-level keys as written, with the span of each key.
+        keys: Vec<FrontMatterKey>,
+    },
+    Invalid {
+        span: Span,
+        message: String,
+        /// Where in the file the parser stopped, if it said.
+        at: Option<usize>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct FrontMatterKey {
+    pub name: String,
+    pub span: Span,
+}
+
+impl FrontMatter {
+    /// A top-level field, if the front matter parsed and has it.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            FrontMatter::Yaml { value, .. } => value.get(key),
+            _ => None,
+        }
+    }
+
+    /// A top-level string field (numbers and booleans are not strings).
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Value::as_str)
+    }
+
+    /// The span of a top-level key, for findings about it.
+    pub fn key_span(&self, key: &str) -> Option<Span> {
+        match self {
+            FrontMatter::Yaml { keys, .. } => keys.iter().find(|k| k.name == key).map(|k| k.span.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            FrontMatter::None => None,
+            FrontMatter::Yaml { span, .. } | FrontMatter::Invalid { span, .. } => Some(span.clone()),
+        }
+    }
+}
+
+/// Splits and parses front matter; returns it and the byte offset where the body starts.
+pub fn parse_front_matter(text: &str) -> (FrontMatter, usize) {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[start..];
+    let Some(first_end) = rest.find('\n') else { return (FrontMatter::None, 0) };
+    if rest[..first_end].trim_end() != "---" {
+        return (FrontMatter::None, 0);
+    }
+    let yaml_start = start + first_end + 1;
+    let mut pos = yaml_start;
+    while pos <= text.len() {
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let line = text[pos..line_end].trim_end();
+        if line == "---" || line == "..." {
+            let body_start = (line_end + 1).min(text.len());
+            let span = yaml_start..pos;
+            return (parse_yaml(text, span), body_start);
+        }
+        if line_end >= text.len() {
+            break;
+        }
+        pos = line_end + 1;
+    }
+    let span = yaml_start..text.len();
+    (
+        FrontMatter::Invalid {
+            span,
+            message: "front matter starts with `---` but is never closed".to_string(),
+            at: Some(start),
+        },
+        text.len(),
+    )
+}
+
+fn parse_yaml(text: &str, span: Span) -> FrontMatter {
+    let yaml = &text[span.clone()];
+    if yaml.trim().is_empty() {
+        return FrontMatter::Yaml { span, value: Value::Object(Default::default()), keys: Vec::new() };
+    }
+    match crate::yaml::from_str::<Value>(yaml) {
+        Ok(value @ Value::Object(_)) => {
+            let keys = top_level_keys(yaml, span.start);
+            FrontMatter::Yaml { span, value, keys }
+        }
+        Ok(Value::Null) => FrontMatter::Yaml { span, value: Value::Object(Default::default()), keys: Vec::new() },
+        Ok(_) => FrontMatter::Invalid {
+            span,
+            message: "front matter must be a mapping of keys to values".to_string(),
+            at: None,
+        },
+        Err(err) => {
+            let at = err.offset.map(|o| span.start + o.min(yaml.len()));
+            FrontMatter::Invalid { span, message: err.message, at }
+        }
+    }
+}
+
+/// Finds top-level keys by their lines: a key starts in column 0 and ends at the first `:`.
+fn top_level_keys(yaml: &str, base: usize) -> Vec<FrontMatterKey> {
+    let mut keys = Vec::new();
+    let mut offset = 0;
+    for line in yaml.split_inclusive('\n') {
+        let first = line.chars().next();
+        if first.is_some_and(|c| !c.is_whitespace() && c != '#' && c != '-')
+            && let Some(colon) = line.find(':')
+        {
+            let name = line[..colon].trim().trim_matches(|c| c == '"' || c == '\'');
+            if !name.is_empty() {
+                let start = base + offset;
+                keys.push(FrontMatterKey { name: name.to_string(), span: start..start + colon });
+            }
+        }
+        offset += line.len();
+    }
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_keys_with_spans() {
+        let text = "---\ntitle: Hello\ndecription: x\nlist:\n  - a\n---\nbody\n";
+        let (fm, body) = parse_front_matter(text);
+        assert_eq!(&text[body..], "body\n");
+        assert_eq!(fm.str("title"), Some("Hello"));
+        let span = fm.key_span("decription").unwrap();
+        assert_eq!(&text[span], "decription");
+        assert!(fm.key_span("a").is_none());
+    }
+
+    #[test]
+    fn broken_and_unclosed_front_matter_are_invalid() {
+        let (fm, _) = parse_front_matter("---\ntitle: [unclosed\n---\n");
+        assert!(matches!(fm, FrontMatter::Invalid { .. }), "{fm:?}");
+        let (fm, body) = parse_front_matter("---\ntitle: x\n");
+        assert!(matches!(fm, FrontMatter::Invalid { .. }));
+        assert_eq!(body, 13);
+        let (fm, body) = parse_front_matter("# no front matter\n");
+        assert!(matches!(fm, FrontMatter::None));
+        assert_eq!(body, 0);
+    }
+
+    #[test]
+    fn alias_bomb_is_refused_quickly() {
+        let mut y = String::from("---\na: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+        for i in 0..12 {
+            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            y.push_str(&format!("l{i}: &l{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+        }
+        y.push_str("---\n");
+        let (fm, _) = parse_front_matter(&y);
+        assert!(matches!(fm, FrontMatter::Invalid { .. }), "alias bomb must not expand");
+    }
+}
