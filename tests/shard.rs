@@ -183,3 +183,122 @@ fn shard_comes_from_gitlab_parallel_variables() {
     let files = vec![("a.md".to_string(), 1), ("b.md".to_string(), 1)];
     assert_eq!(Shard { index: 2, total: 2 }.select(&files), ["b.md"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The engine: sharded runs together find exactly what one run finds.
+
+use promolint::changes::ChangeSet;
+use promolint::config::Config;
+use promolint::engine::{LintRequest, run};
+use promolint::rules::RuleSet;
+use std::path::Path;
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The project's examples plus pages that link across each other, some links broken, so that a
+/// shard has to resolve links into files it does not lint itself.
+fn sample_repository() -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    copy_tree(&examples.join("promotions"), &dir.path().join("promotions"));
+    copy_tree(&examples.join("handbook"), dir.path());
+    let pages = dir.path().join("content/handbook/linked");
+    std::fs::create_dir_all(&pages).unwrap();
+    for i in 0..12 {
+        let next = (i + 1) % 12;
+        let text = format!(
+            "---\ntitle: Linked page {i}\ndescription: Page {i} of a ring of pages.\n---\n\n## Section {i}\n\n\
+             Next is [page {next}](page-{next}.md#section-{next}); this one is [missing](gone-{i}.md) and \
+             [this anchor](page-{next}.md#no-such-heading) is wrong.\n{}\n",
+            "Padding text that makes the pages differ in size. ".repeat(i * 7)
+        );
+        std::fs::write(pages.join(format!("page-{i}.md")), text).unwrap();
+    }
+    dir
+}
+
+type Key = (String, String, usize, usize, String);
+
+fn findings(
+    root: &Path,
+    config: &Config,
+    rules: &RuleSet,
+    shard: Option<(usize, usize)>,
+) -> (usize, Vec<Key>) {
+    let change = ChangeSet::default();
+    let request = LintRequest {
+        root: root.to_path_buf(),
+        paths: Vec::new(),
+        only: None,
+        config,
+        rules,
+        change: &change,
+        shard,
+    };
+    let outcome = run(&request).unwrap();
+    let keys = outcome
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.path.clone(),
+                f.rule.clone(),
+                f.span.start,
+                f.span.end,
+                f.message.clone(),
+            )
+        })
+        .collect();
+    (outcome.files_checked, keys)
+}
+
+#[test]
+fn union_of_sharded_runs_equals_the_unsharded_run() {
+    let repo = sample_repository();
+    let config = Config::default();
+    let rules = RuleSet::load(&[]).unwrap();
+    let (all_files, mut whole) = findings(repo.path(), &config, &rules, None);
+    whole.sort();
+    let paths: BTreeSet<&str> = whole.iter().map(|k| k.0.as_str()).collect();
+    assert!(all_files >= 20, "only {all_files} files were checked");
+    assert!(
+        paths.len() >= 3,
+        "the sample should have findings in several files: {paths:?}"
+    );
+
+    for total in [2, 3, 5] {
+        let mut union = Vec::new();
+        let mut files = 0;
+        for index in 1..=total {
+            let (checked, keys) = findings(repo.path(), &config, &rules, Some((index, total)));
+            assert!(
+                checked < all_files,
+                "shard {index}/{total} checked every file"
+            );
+            files += checked;
+            union.extend(keys);
+        }
+        union.sort();
+        assert_eq!(
+            files, all_files,
+            "{total} shards did not check every file exactly once"
+        );
+        // Compared as lists, not sets: a finding reported by two shards would be a duplicate in
+        // the merged reports.
+        assert_eq!(
+            union, whole,
+            "{total} shards found something else than one run"
+        );
+    }
+}
