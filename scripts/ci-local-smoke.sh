@@ -99,20 +99,16 @@ Answer within one working day.
 MD
 }
 
-# The same handbook plus a page whose link points at a page that does not exist.
+# The clean handbook plus the project's own examples (examples/), which hold promotion documents
+# and handbook pages with deliberate problems, laid out as the default globs expect them.
 write_failing_project() {
     local project=$1
     write_clean_project "$project"
-    cat > "$project/content/handbook/support/escalations.md" <<'MD'
----
-title: Escalations
-description: When and how to escalate a ticket.
----
-
-# Escalations
-
-Follow the [escalation checklist](checklist-that-does-not-exist.md) first.
-MD
+    [ -d "$root/examples/promotions" ] || die "no examples/promotions in $root"
+    cp -R "$root/examples/promotions" "$project/promotions"
+    if [ -d "$root/examples/handbook" ]; then
+        cp -R "$root/examples/handbook/." "$project/"
+    fi
 }
 
 # Runs the component's job in a fresh git project; sets $job_status and $artifacts (the directory
@@ -143,12 +139,19 @@ YAML
     say "case $name: gitlab-ci-local promolint"
     set +e
     # --shell-isolation runs the job in a copy of the project, as a runner's fresh checkout would.
-    (cd "$project" && gitlab-ci-local --force-shell-executor --shell-isolation "$@" promolint) \
+    # gitlab-ci-local gives a job that names an image a container-style CI_PROJECT_DIR
+    # (/builds/...) even when it runs it in the shell, so point it at the real build directory.
+    (cd "$project" && gitlab-ci-local --force-shell-executor --shell-isolation \
+        --variable "CI_PROJECT_DIR=$project/.gitlab-ci-local/builds/promolint" \
+        --ignore-predefined-vars CI_PROJECT_DIR,CI_PIPELINE_SOURCE "$@" promolint) \
         > "$work/$name.log" 2>&1
     job_status=$?
     set -e
     sed 's/^/    /' "$work/$name.log" >&2
     artifacts=$project/.gitlab-ci-local/artifacts/promolint
+    if grep -q ' in 0 files checked' "$work/$name.log"; then
+        die "$name: promolint checked no files; see $work/$name.log"
+    fi
 }
 
 check_reports() {
@@ -173,15 +176,17 @@ run_job clean write_clean_project
 check_reports clean 0
 
 run_job failing write_failing_project
-[ "$job_status" -ne 0 ] || die "failing: the job passed although a page has a broken link"
+[ "$job_status" -ne 0 ] || die "failing: the job passed although the examples have errors"
 check_reports failing 1
-grep -q 'broken-link' "$artifacts/gl-code-quality-report.json" || die "failing: no broken-link issue in the report"
+grep -q '"severity": "major"' "$artifacts/gl-code-quality-report.json" \
+    || die "failing: no error-level (major) issue in the Code Quality report"
+grep -q '<failure' "$artifacts/promolint-junit.xml" || die "failing: no failing test case in the JUnit report"
 
 # A merge request pipeline without a review token still checks and reports, and says why it did
 # not review.
 run_job mr-without-token write_failing_project \
-    --variable CI_PIPELINE_SOURCE=merge_request_event --ignore-predefined-vars CI_PIPELINE_SOURCE
-[ "$job_status" -ne 0 ] || die "mr-without-token: the job passed although a page has a broken link"
+    --variable CI_PIPELINE_SOURCE=merge_request_event
+[ "$job_status" -ne 0 ] || die "mr-without-token: the job passed although the examples have errors"
 grep -q 'PROMOLINT_GITLAB_TOKEN is not set' "$work/mr-without-token.log" \
     || die "mr-without-token: the job did not say why it skipped the review"
 check_reports mr-without-token 1
