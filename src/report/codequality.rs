@@ -5,10 +5,10 @@
 //! [`CRITICAL_RULES`] is `critical`: a page that cannot be parsed or a protected page moved
 //! without approval is worse than a missing section, and GitLab sorts by this field.
 
-use super::context::ReportContext;
+use super::context::{ReportContext, to_json};
 use crate::diagnostic::{Finding, Severity, fingerprint};
 use crate::outcome::LintOutcome;
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::collections::HashMap;
 
 /// Rules whose errors are reported as `critical` rather than `major`.
@@ -17,24 +17,27 @@ pub const CRITICAL_RULES: &[&str] = &["invalid-front-matter", "protected-page-mo
 /// The Code Quality JSON for a run, pretty-printed, one issue per finding in the outcome's order.
 pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let issues: Vec<Value> = outcome
+    let issues: Vec<Issue<'_>> = outcome
         .findings
         .iter()
         .map(|finding| {
             let position = outcome.position(finding);
-            json!({
-                "description": format!("{}: {}", finding.rule, finding.message),
-                "check_name": finding.rule,
-                "fingerprint": unique_fingerprint(finding, &mut seen),
-                "severity": severity(finding),
-                "location": {
-                    "path": ctx.report_path(&finding.path),
-                    "lines": { "begin": position.line, "end": position.end_line },
+            Issue {
+                description: format!("{}: {}", finding.rule, finding.message),
+                check_name: &finding.rule,
+                fingerprint: unique_fingerprint(finding, &mut seen),
+                severity: severity(finding),
+                location: Location {
+                    path: ctx.report_path(&finding.path),
+                    lines: Lines {
+                        begin: position.line,
+                        end: position.end_line,
+                    },
                 },
-            })
+            }
         })
         .collect();
-    format!("{:#}\n", Value::Array(issues))
+    to_json(&issues)
 }
 
 /// The Code Quality severity of a finding.
@@ -60,4 +63,28 @@ fn unique_fingerprint(finding: &Finding, seen: &mut HashMap<String, usize>) -> S
         let anchor = format!("{}\u{0}{count}", finding.anchor);
         fingerprint(&finding.rule, &finding.path, &anchor)
     }
+}
+
+// The report's shape, borrowed from the findings so that tens of thousands of issues serialise
+// without building an intermediate JSON tree.
+
+#[derive(Serialize)]
+struct Issue<'a> {
+    description: String,
+    check_name: &'a str,
+    fingerprint: String,
+    severity: &'static str,
+    location: Location,
+}
+
+#[derive(Serialize)]
+struct Location {
+    path: String,
+    lines: Lines,
+}
+
+#[derive(Serialize)]
+struct Lines {
+    begin: usize,
+    end: usize,
 }

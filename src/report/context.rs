@@ -70,6 +70,16 @@ impl ReportContext {
     }
 }
 
+/// Pretty-printed JSON with a final newline. The reports are plain structs of strings and
+/// numbers, which cannot fail to serialise; should that ever change, the error is written in
+/// place of the report, so that GitLab rejects the file loudly instead of showing a wrong one.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    let mut out = serde_json::to_string_pretty(value)
+        .unwrap_or_else(|err| format!("promolint could not serialise this report: {err}"));
+    out.push('\n');
+    out
+}
+
 impl Default for ReportContext {
     fn default() -> Self {
         ReportContext::new(env!("CARGO_PKG_VERSION"))

@@ -3,10 +3,10 @@
 //! Columns are counted in characters, so the run declares `columnKind: unicodeCodePoints` rather
 //! than SARIF's default of UTF-16 code units.
 
-use super::context::ReportContext;
+use super::context::{ReportContext, to_json};
 use crate::diagnostic::Severity;
 use crate::outcome::LintOutcome;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The SARIF log for a run, pretty-printed.
@@ -25,69 +25,67 @@ pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
     }
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, id)| (*id, i)).collect();
 
-    let rule_objects: Vec<Value> = rules
-        .iter()
-        .map(|(id, text)| json!({ "id": id, "shortDescription": { "text": text } }))
-        .collect();
-
-    let results: Vec<Value> = outcome
+    let results = outcome
         .findings
         .iter()
         .map(|finding| {
             let position = outcome.position(finding);
-            let mut result = json!({
-                "ruleId": finding.rule,
-                "ruleIndex": index.get(finding.rule.as_str()).copied().unwrap_or(0),
-                "level": level(finding.severity),
-                "message": { "text": finding.message },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {
-                            "uri": uri_reference(&ctx.report_path(&finding.path)),
-                            "uriBaseId": "%SRCROOT%",
+            let properties =
+                (finding.help.is_some() || finding.competency.is_some()).then_some(Properties {
+                    help: finding.help.as_deref(),
+                    competency: finding.competency.as_deref(),
+                });
+            SarifResult {
+                rule_id: &finding.rule,
+                rule_index: index.get(finding.rule.as_str()).copied().unwrap_or(0),
+                level: level(finding.severity),
+                message: Text {
+                    text: &finding.message,
+                },
+                locations: [Location {
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation {
+                            uri: uri_reference(&ctx.report_path(&finding.path)),
+                            uri_base_id: "%SRCROOT%",
                         },
-                        "region": {
-                            "startLine": position.line,
-                            "startColumn": position.column,
-                            "endLine": position.end_line,
-                            "endColumn": position.end_column,
+                        region: Region {
+                            start_line: position.line,
+                            start_column: position.column,
+                            end_line: position.end_line,
+                            end_column: position.end_column,
                         },
                     },
                 }],
-                "partialFingerprints": { "promolint/v1": finding.fingerprint() },
-            });
-            let mut properties = Map::new();
-            if let Some(help) = &finding.help {
-                properties.insert("help".into(), Value::String(help.clone()));
+                partial_fingerprints: Fingerprints {
+                    promolint_v1: finding.fingerprint(),
+                },
+                properties,
             }
-            if let Some(competency) = &finding.competency {
-                properties.insert("competency".into(), Value::String(competency.clone()));
-            }
-            if !properties.is_empty()
-                && let Some(object) = result.as_object_mut()
-            {
-                object.insert("properties".into(), Value::Object(properties));
-            }
-            result
         })
         .collect();
 
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "promolint",
-                    "version": ctx.tool_version,
-                    "rules": rule_objects,
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "promolint",
+                    version: &ctx.tool_version,
+                    rules: rules
+                        .iter()
+                        .map(|(id, text)| Rule {
+                            id,
+                            short_description: Text { text },
+                        })
+                        .collect(),
                 },
             },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+            column_kind: "unicodeCodePoints",
+            results,
         }],
-    });
-    format!("{log:#}\n")
+    };
+    to_json(&log)
 }
 
 /// SARIF's `level` for a severity.
@@ -112,4 +110,103 @@ pub fn uri_reference(path: &str) -> String {
         }
     }
     out
+}
+
+// The subset of SARIF 2.1.0 that promolint writes, borrowed from the findings so that large runs
+// serialise without an intermediate JSON tree.
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    column_kind: &'static str,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'a str,
+    rules: Vec<Rule<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    id: &'a str,
+    short_description: Text<'a>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text<'a>,
+    locations: [Location; 1],
+    partial_fingerprints: Fingerprints,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<Properties<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "promolint/v1")]
+    promolint_v1: String,
+}
+
+#[derive(Serialize)]
+struct Properties<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    competency: Option<&'a str>,
 }
