@@ -62,7 +62,7 @@ fn component_has_a_spec_header_and_a_job_document() {
         .as_object()
         .expect("spec: inputs:");
     let declared: BTreeSet<String> = inputs.keys().cloned().collect();
-    for name in ["stage", "rules_dir", "fail_on", "args", "image", "version"] {
+    for name in ["stage", "rules_dir", "fail_on", "args", "image", "version", "git_depth"] {
         assert!(
             declared.contains(name),
             "input {name} missing from {declared:?}"
