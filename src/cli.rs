@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "promolint", version, about = "Lint promotion documents and handbook pages, and review GitLab merge requests that change them")]
+#[command(
+    name = "promolint",
+    version,
+    about = "Lint promotion documents and handbook pages, and review GitLab merge requests that change them"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -25,8 +25,9 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Mr(_args) => Err(miette!("`promolint mr` is not wired yet")),
         Command::New(NewCommand::Promotion { target_role, current_role, candidate, manager, output, rules }) => {
             let (_, rules) = load_rules(&rules, &repo_root(None))?;
-            let text = crate::checks::promotion::skeleton(&rules, &target_role, current_role.as_deref(), &candidate, &manager)
-                .map_err(|e| miette!(help = "see `promolint rules list` for the roles with a framework", "{e}"))?;
+            let text =
+                crate::checks::promotion::skeleton(&rules, &target_role, current_role.as_deref(), &candidate, &manager)
+                    .map_err(|e| miette!(help = "see `promolint rules list` for the roles with a framework", "{e}"))?;
             match output {
                 Some(path) => {
                     let mut file = std::fs::OpenOptions::new()
@@ -103,7 +104,15 @@ fn check(args: CheckArgs) -> Result<i32> {
         Some(s) => Some(parse_shard(s)?),
         None => shard_from_env(),
     };
-    let req = LintRequest { root: root.clone(), paths: args.paths.clone(), only, config: &config, rules: &rules, change: &change, shard };
+    let req = LintRequest {
+        root: root.clone(),
+        paths: args.paths.clone(),
+        only,
+        config: &config,
+        rules: &rules,
+        change: &change,
+        shard,
+    };
     let outcome = engine::run(&req)?;
     emit(&outcome, &args.lint, &rules)?;
     Ok(exit_code(&outcome, args.lint.fail_on))
@@ -119,9 +128,12 @@ pub fn emit(outcome: &LintOutcome, lint: &LintArgs, rules: &RuleSet) -> Result<(
     let rules_for = |path: &str| applicable_rules(rules, outcome, path);
     let ctx = RenderContext { version: VERSION, color, rules_for: &rules_for };
     for spec in &lint.outputs {
-        let (format, file) = spec
-            .split_once('=')
-            .ok_or_else(|| miette!(help = "write it as FORMAT=FILE, e.g. codequality=gl-code-quality-report.json", "invalid --output `{spec}`"))?;
+        let (format, file) = spec.split_once('=').ok_or_else(|| {
+            miette!(
+                help = "write it as FORMAT=FILE, e.g. codequality=gl-code-quality-report.json",
+                "invalid --output `{spec}`"
+            )
+        })?;
         if file.is_empty() {
             return Err(miette!("--output `{spec}` names no file"));
         }
@@ -142,7 +154,10 @@ pub fn emit(outcome: &LintOutcome, lint: &LintArgs, rules: &RuleSet) -> Result<(
 fn applicable_rules(rules: &RuleSet, outcome: &LintOutcome, path: &str) -> Vec<String> {
     use crate::rules::model::AppliesTo;
     let is_promotion = outcome.coverage.iter().any(|c| c.path == path)
-        || outcome.findings.iter().any(|f| f.path == path && rules.rule(&f.rule).is_some_and(|r| r.applies_to == AppliesTo::Promotion));
+        || outcome
+            .findings
+            .iter()
+            .any(|f| f.path == path && rules.rule(&f.rule).is_some_and(|r| r.applies_to == AppliesTo::Promotion));
     rules
         .rules
         .iter()
@@ -191,9 +206,7 @@ pub fn load_rules(args: &RulesArgs, root: &Path) -> Result<(Config, RuleSet)> {
     dirs.extend(args.rules.iter().cloned());
     let dir_refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
     let mut rules = RuleSet::load(&dir_refs)?;
-    rules
-        .apply_overrides(&config.severity)
-        .map_err(|e| miette!(help = "fix `severity:` in .promolint.yml", "{e}"))?;
+    rules.apply_overrides(&config.severity).map_err(|e| miette!(help = "fix `severity:` in .promolint.yml", "{e}"))?;
     if let Some(max) = config.max_words {
         rules.promotion.max_words = Some(max);
     }
@@ -212,7 +225,8 @@ pub fn repo_root(explicit: Option<&Path>) -> PathBuf {
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize)> {
-    let parsed = s.split_once('/').and_then(|(i, n)| Some((i.trim().parse::<usize>().ok()?, n.trim().parse::<usize>().ok()?)));
+    let parsed =
+        s.split_once('/').and_then(|(i, n)| Some((i.trim().parse::<usize>().ok()?, n.trim().parse::<usize>().ok()?)));
     match parsed {
         Some((i, n)) if n >= 1 && (1..=n).contains(&i) => Ok((i, n)),
         _ => Err(miette!(help = "write it as I/N with 1 <= I <= N, e.g. --shard 2/4", "invalid shard `{s}`")),

@@ -34,18 +34,12 @@ mod tests {
     use clap::{Arg, ArgAction};
 
     fn demo() -> Command {
-        Command::new("promolint")
-            .about("lints promotion documents")
-            .subcommand(
-                Command::new("check")
-                    .about("lint files")
-                    .arg(
-                        Arg::new("changed")
-                            .long("changed")
-                            .action(ArgAction::SetTrue),
-                    )
-                    .arg(Arg::new("shard").long("shard").value_name("I/N")),
-            )
+        Command::new("promolint").about("lints promotion documents").subcommand(
+            Command::new("check")
+                .about("lint files")
+                .arg(Arg::new("changed").long("changed").action(ArgAction::SetTrue))
+                .arg(Arg::new("shard").long("shard").value_name("I/N")),
+        )
     }
 
     #[test]

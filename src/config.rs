@@ -78,15 +78,15 @@ fn default_max_file_bytes() -> u64 {
 impl Default for Config {
     fn default() -> Self {
         Config {
-        promotions: default_promotions(),
-        handbook: default_handbook(),
-        exclude: Vec::new(),
-        rules: Vec::new(),
-        severity: BTreeMap::new(),
-        max_words: None,
-        codeowners: None,
-        team_file: None,
-        labels: Labels::default(),
+            promotions: default_promotions(),
+            handbook: default_handbook(),
+            exclude: Vec::new(),
+            rules: Vec::new(),
+            severity: BTreeMap::new(),
+            max_words: None,
+            codeowners: None,
+            team_file: None,
+            labels: Labels::default(),
             max_file_bytes: default_max_file_bytes(),
         }
     }
@@ -143,25 +143,16 @@ impl Config {
                 let len = text[o..].find(['\n', ':']).unwrap_or(0).max(1).min(text.len() - o);
                 SourceSpan::new(o.into(), len)
             });
-            let help = did_you_mean_field(&e.message);
+            let help = crate::rules::unknown_field_hint(&e.message);
             ConfigError::Invalid {
                 path: name.to_string(),
                 message: e.message,
-                src: NamedSource::new(name.to_string(), text.to_string()),
+                src: NamedSource::new(name, text.to_string()),
                 span,
                 help,
             }
         })
     }
-}
-
-fn did_you_mean_field(message: &str) -> Option<String> {
-    let rest = message.split("unknown field `").nth(1)?;
-    let (field, expected) = rest.split_once('`')?;
-    let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    crate::rules::did_you_mean(field, names.iter().copied())
-        .map(|b| format!("did you mean `{b}`?"))
-        .or_else(|| Some(format!("known keys: {}", names.join(", "))))
 }
 
 #[cfg(test)]

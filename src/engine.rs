@@ -40,7 +40,10 @@ pub enum EngineError {
     #[diagnostic(code(promolint::config::glob), help("globs use `*`, `**`, `?` and `{{a,b}}`"))]
     Glob { glob: String, message: String },
     #[error("{path}: no such file or directory")]
-    #[diagnostic(code(promolint::io::missing), help("pass files or directories that exist, relative to the current directory"))]
+    #[diagnostic(
+        code(promolint::io::missing),
+        help("pass files or directories that exist, relative to the current directory")
+    )]
     Missing { path: String },
 }
 
@@ -110,10 +113,8 @@ pub fn run(req: &LintRequest<'_>) -> Result<LintOutcome, EngineError> {
 
 /// Reads, parses and checks the candidates in parallel.
 pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintOutcome {
-    let parsed: Vec<Result<Document, Finding>> = candidates
-        .par_iter()
-        .map(|c| read_document(c, req.config.max_file_bytes, req.rules))
-        .collect();
+    let parsed: Vec<Result<Document, Finding>> =
+        candidates.par_iter().map(|c| read_document(c, req.config.max_file_bytes, req.rules)).collect();
     let mut outcome = LintOutcome { files_checked: candidates.len(), ..Default::default() };
     let docs: Vec<Document> = parsed
         .into_iter()
@@ -162,10 +163,8 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
 
 /// Sorts by path, line, column, rule, message: output is stable across runs.
 pub fn sort_findings(outcome: &mut LintOutcome) {
-    let mut keyed: Vec<_> = std::mem::take(&mut outcome.findings)
-        .into_iter()
-        .map(|f| (outcome.position(&f), f))
-        .collect();
+    let mut keyed: Vec<_> =
+        std::mem::take(&mut outcome.findings).into_iter().map(|f| (outcome.position(&f), f)).collect();
     keyed.sort_by(|(pa, a), (pb, b)| {
         a.path
             .cmp(&b.path)
@@ -188,10 +187,10 @@ pub fn check_document(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     for rule in rules.rules.iter().filter(|r| r.enabled) {
-        let applies = match (rule.applies_to, doc.kind) {
-            (AppliesTo::All, _) | (AppliesTo::Promotion, DocKind::Promotion) | (AppliesTo::Handbook, DocKind::Handbook) => true,
-            _ => false,
-        };
+        let applies = matches!(
+            (rule.applies_to, doc.kind),
+            (AppliesTo::All, _) | (AppliesTo::Promotion, DocKind::Promotion) | (AppliesTo::Handbook, DocKind::Handbook)
+        );
         if !applies {
             continue;
         }
@@ -228,18 +227,30 @@ fn waivers(doc: &Document, rules: &RuleSet, findings: &mut Vec<Finding>) -> Vec<
             let names: Vec<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
             let hint = did_you_mean(rule, names.into_iter()).map(|s| format!("did you mean `{s}`?"));
             findings.push(
-                Finding::new(INVALID_WAIVER, severity, &doc.path, span.clone(), format!("waiver for unknown rule `{rule}`"))
-                    .with_help(hint.unwrap_or_else(|| "see `promolint rules list`".into()))
-                    .with_anchor(format!("waive {rule}")),
+                Finding::new(
+                    INVALID_WAIVER,
+                    severity,
+                    &doc.path,
+                    span.clone(),
+                    format!("waiver for unknown rule `{rule}`"),
+                )
+                .with_help(hint.unwrap_or_else(|| "see `promolint rules list`".into()))
+                .with_anchor(format!("waive {rule}")),
             );
             continue;
         }
         match reason.as_str().map(str::trim) {
             Some(r) if !r.is_empty() => out.push(rule.clone()),
             _ => findings.push(
-                Finding::new(INVALID_WAIVER, severity, &doc.path, span.clone(), format!("waiver of `{rule}` gives no reason"))
-                    .with_help("say why the rule does not apply, so reviewers can judge the waiver")
-                    .with_anchor(format!("waive {rule}")),
+                Finding::new(
+                    INVALID_WAIVER,
+                    severity,
+                    &doc.path,
+                    span.clone(),
+                    format!("waiver of `{rule}` gives no reason"),
+                )
+                .with_help("say why the rule does not apply, so reviewers can judge the waiver")
+                .with_anchor(format!("waive {rule}")),
             ),
         }
     }
@@ -258,21 +269,22 @@ pub fn read_document(c: &Candidate, max_bytes: u64, rules: &RuleSet) -> Result<D
             "split the document, or raise `max_file_bytes` in .promolint.yml",
         ));
     }
-    let bytes = std::fs::read(&c.abs).map_err(|e| fail(format!("cannot read file: {e}"), "check the file's permissions"))?;
+    let bytes =
+        std::fs::read(&c.abs).map_err(|e| fail(format!("cannot read file: {e}"), "check the file's permissions"))?;
     if bytes.len() as u64 > max_bytes {
         return Err(fail(format!("file is more than {max_bytes} bytes"), "split the document"));
     }
     if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
-        return Err(fail("file looks binary (it contains NUL bytes); skipped".into(), "only Markdown files are linted; exclude it in .promolint.yml"));
+        return Err(fail(
+            "file looks binary (it contains NUL bytes); skipped".into(),
+            "only Markdown files are linted; exclude it in .promolint.yml",
+        ));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-        fail(
-            format!("file is not valid UTF-8 (byte {at}, line {line})"),
-            "save the file as UTF-8",
-        )
+        fail(format!("file is not valid UTF-8 (byte {at}, line {line})"), "save the file as UTF-8")
     })?;
     let kind = match c.kind {
         Some(kind) => kind,

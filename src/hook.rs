@@ -18,20 +18,14 @@ pub const MARKER: &str = "# promolint-managed-hook v1";
 #[derive(Debug, Error, Diagnostic)]
 pub enum HookError {
     #[error("could not run git in {dir}: {source}")]
-    #[diagnostic(
-        code(promolint::hook::git),
-        help("install git and make sure it is on PATH")
-    )]
+    #[diagnostic(code(promolint::hook::git), help("install git and make sure it is on PATH"))]
     GitMissing {
         dir: PathBuf,
         #[source]
         source: io::Error,
     },
     #[error("{dir} is not inside a git repository ({stderr})")]
-    #[diagnostic(
-        code(promolint::hook::not_a_repository),
-        help("run `promolint hook install` from inside your clone")
-    )]
+    #[diagnostic(code(promolint::hook::not_a_repository), help("run `promolint hook install` from inside your clone"))]
     NotARepository { dir: PathBuf, stderr: String },
     #[error("{path} already exists and was not written by promolint")]
     #[diagnostic(
@@ -42,9 +36,7 @@ pub enum HookError {
     #[error("cannot chain: {path} already exists")]
     #[diagnostic(
         code(promolint::hook::chain_exists),
-        help(
-            "merge or remove that file first; promolint will not overwrite a hook it did not write"
-        )
+        help("merge or remove that file first; promolint will not overwrite a hook it did not write")
     )]
     ChainTargetExists { path: PathBuf },
     #[error("could not write {path}: {source}")]
@@ -64,10 +56,7 @@ pub enum HookError {
 /// first with the same arguments and input, stopping the push if it fails).
 pub fn install(repo_root: &Path, force: bool, chain: bool) -> Result<PathBuf, HookError> {
     let hooks_dir = hooks_dir(repo_root)?;
-    fs::create_dir_all(&hooks_dir).map_err(|source| HookError::Io {
-        path: hooks_dir.clone(),
-        source,
-    })?;
+    fs::create_dir_all(&hooks_dir).map_err(|source| HookError::Io { path: hooks_dir.clone(), source })?;
     let hook = hooks_dir.join(HOOK_NAME);
 
     match fs::read(&hook) {
@@ -77,10 +66,7 @@ pub fn install(repo_root: &Path, force: bool, chain: bool) -> Result<PathBuf, Ho
             if chained.exists() {
                 return Err(HookError::ChainTargetExists { path: chained });
             }
-            fs::rename(&hook, &chained).map_err(|source| HookError::Io {
-                path: chained.clone(),
-                source,
-            })?;
+            fs::rename(&hook, &chained).map_err(|source| HookError::Io { path: chained.clone(), source })?;
             make_executable(&chained)?;
         }
         Ok(_) if force => {}
@@ -89,10 +75,7 @@ pub fn install(repo_root: &Path, force: bool, chain: bool) -> Result<PathBuf, Ho
         Err(source) => return Err(HookError::Io { path: hook, source }),
     }
 
-    fs::write(&hook, hook_script()).map_err(|source| HookError::Io {
-        path: hook.clone(),
-        source,
-    })?;
+    fs::write(&hook, hook_script()).map_err(|source| HookError::Io { path: hook.clone(), source })?;
     make_executable(&hook)?;
     Ok(hook)
 }
@@ -134,36 +117,26 @@ pub fn hooks_dir(repo_root: &Path) -> Result<PathBuf, HookError> {
         .arg(repo_root)
         .args(["rev-parse", "--git-path", "hooks"])
         .output()
-        .map_err(|source| HookError::GitMissing {
-            dir: repo_root.to_path_buf(),
-            source,
-        })?;
+        .map_err(|source| HookError::GitMissing { dir: repo_root.to_path_buf(), source })?;
     if !output.status.success() {
         return Err(HookError::NotARepository {
             dir: repo_root.to_path_buf(),
             stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
         });
     }
-    let printed = String::from_utf8_lossy(&output.stdout)
-        .trim_end_matches(['\n', '\r'])
-        .to_string();
+    let printed = String::from_utf8_lossy(&output.stdout).trim_end_matches(['\n', '\r']).to_string();
     // git prints the path relative to the directory it ran in unless it is absolute.
     Ok(repo_root.join(printed))
 }
 
 fn is_ours(contents: &[u8]) -> bool {
-    String::from_utf8_lossy(contents)
-        .lines()
-        .any(|line| line.trim() == MARKER)
+    String::from_utf8_lossy(contents).lines().any(|line| line.trim() == MARKER)
 }
 
 #[cfg(unix)]
 fn make_executable(path: &Path) -> Result<(), HookError> {
     use std::os::unix::fs::PermissionsExt;
-    let io_err = |source| HookError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io_err = |source| HookError::Io { path: path.to_path_buf(), source };
     let mut permissions = fs::metadata(path).map_err(io_err)?.permissions();
     permissions.set_mode(permissions.mode() | 0o755);
     fs::set_permissions(path, permissions).map_err(io_err)

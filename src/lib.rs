@@ -12,6 +12,7 @@ pub mod document;
 pub mod engine;
 pub mod explain;
 pub mod git;
+pub mod gitlab;
 pub mod handbook;
 pub mod hook;
 pub mod outcome;

@@ -20,23 +20,15 @@ pub struct Shard {
 #[derive(Debug, Error, Diagnostic, PartialEq, Eq)]
 pub enum ShardError {
     #[error("`{0}` is not a shard: expected I/N, e.g. 2/4")]
-    #[diagnostic(
-        code(promolint::shard::syntax),
-        help("write the shard as INDEX/TOTAL with 1 <= INDEX <= TOTAL")
-    )]
+    #[diagnostic(code(promolint::shard::syntax), help("write the shard as INDEX/TOTAL with 1 <= INDEX <= TOTAL"))]
     Syntax(String),
     #[error("shard {index}/{total} does not exist: the index counts from 1 up to the total")]
-    #[diagnostic(
-        code(promolint::shard::range),
-        help("use an index between 1 and {total}")
-    )]
+    #[diagnostic(code(promolint::shard::range), help("use an index between 1 and {total}"))]
     OutOfRange { index: usize, total: usize },
     #[error("CI_NODE_INDEX=`{index}` and CI_NODE_TOTAL=`{total}` do not describe a shard")]
     #[diagnostic(
         code(promolint::shard::env),
-        help(
-            "GitLab sets both for jobs with `parallel:`; unset them or pass --shard I/N explicitly"
-        )
+        help("GitLab sets both for jobs with `parallel:`; unset them or pass --shard I/N explicitly")
     )]
     Env { index: String, total: String },
 }
@@ -52,9 +44,7 @@ impl Shard {
     /// The shard GitLab's `parallel:` asks for, from `CI_NODE_INDEX`/`CI_NODE_TOTAL` as returned by
     /// `lookup` (pass `|k| std::env::var(k).ok()`). `None` when either is unset, so that a job
     /// without `parallel:` checks everything; `Some(Err)` when they are set but malformed.
-    pub fn from_ci_env(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Option<Result<Self, ShardError>> {
+    pub fn from_ci_env(lookup: impl Fn(&str) -> Option<String>) -> Option<Result<Self, ShardError>> {
         let index = lookup("CI_NODE_INDEX")?;
         let total = lookup("CI_NODE_TOTAL")?;
         let parsed = match (index.trim().parse::<usize>(), total.trim().parse::<usize>()) {

@@ -27,11 +27,7 @@ fn git(dir: &Path, args: &[&str]) -> Output {
 fn repo() -> TempDir {
     let dir = TempDir::new().unwrap();
     let out = git(dir.path(), &["init", "-q", "-b", "main"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     dir
 }
 
@@ -43,13 +39,7 @@ fn write_script(path: &Path, body: &str) {
 /// A stand-in for the promolint binary that logs its arguments and exits with `status`.
 fn fake_promolint(dir: &Path, log: &Path, status: i32) -> PathBuf {
     let path = dir.join("fake-promolint");
-    write_script(
-        &path,
-        &format!(
-            "echo \"promolint $*\" >> '{}'\nexit {status}",
-            log.display()
-        ),
-    );
+    write_script(&path, &format!("echo \"promolint $*\" >> '{}'\nexit {status}", log.display()));
     path
 }
 
@@ -62,12 +52,7 @@ fn run_hook(hook: &Path, promolint: &Path, stdin: &str) -> std::process::ExitSta
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait().unwrap()
 }
 
@@ -83,10 +68,7 @@ fn installs_an_executable_hook_that_runs_check_changed() {
     let log = repo.path().join("log");
     let fake = fake_promolint(repo.path(), &log, 0);
     assert!(run_hook(&hook, &fake, "refs/heads/main abc refs/heads/main def\n").success());
-    assert_eq!(
-        fs::read_to_string(&log).unwrap(),
-        "promolint check --changed\n"
-    );
+    assert_eq!(fs::read_to_string(&log).unwrap(), "promolint check --changed\n");
 
     // The hook's status is promolint's: a failing check stops the push.
     let failing = fake_promolint(repo.path(), &log, 1);
@@ -100,11 +82,8 @@ fn installs_an_executable_hook_that_runs_check_changed() {
 fn a_missing_binary_fails_the_push_with_a_message() {
     let repo = repo();
     let hook = install(repo.path(), false, false).unwrap();
-    let output = Command::new(&hook)
-        .env("PROMOLINT", repo.path().join("no-such-binary"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let output =
+        Command::new(&hook).env("PROMOLINT", repo.path().join("no-such-binary")).stdin(Stdio::null()).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--no-verify"));
 }
@@ -115,10 +94,7 @@ fn refuses_to_overwrite_a_foreign_hook_unless_forced() {
     let hook = repo.path().join(".git/hooks/pre-push");
     write_script(&hook, "echo mine");
     let err = install(repo.path(), false, false).unwrap_err();
-    assert!(
-        matches!(err, HookError::Exists { ref path } if *path == hook),
-        "{err:?}"
-    );
+    assert!(matches!(err, HookError::Exists { ref path } if *path == hook), "{err:?}");
     assert_eq!(fs::read_to_string(&hook).unwrap(), "#!/bin/sh\necho mine\n");
 
     install(repo.path(), true, false).unwrap();
@@ -144,11 +120,7 @@ fn chaining_keeps_the_old_hook_and_runs_it_first() {
 
     let hook = install(repo.path(), false, true).unwrap();
     let chained = hooks.join(CHAINED_NAME);
-    assert!(
-        fs::read_to_string(&chained)
-            .unwrap()
-            .contains("echo \"local")
-    );
+    assert!(fs::read_to_string(&chained).unwrap().contains("echo \"local"));
     assert!(fs::read_to_string(&hook).unwrap().contains(MARKER));
 
     let fake = fake_promolint(repo.path(), &log, 0);
@@ -167,37 +139,21 @@ fn chaining_keeps_the_old_hook_and_runs_it_first() {
     // A second foreign hook cannot be chained over the first one.
     write_script(&hook, "echo another");
     let err = install(repo.path(), false, true).unwrap_err();
-    assert!(
-        matches!(err, HookError::ChainTargetExists { .. }),
-        "{err:?}"
-    );
-    assert_eq!(
-        fs::read_to_string(&hook).unwrap(),
-        "#!/bin/sh\necho another\n"
-    );
+    assert!(matches!(err, HookError::ChainTargetExists { .. }), "{err:?}");
+    assert_eq!(fs::read_to_string(&hook).unwrap(), "#!/bin/sh\necho another\n");
 }
 
 #[test]
 fn respects_core_hooks_path() {
     let repo = repo();
-    assert!(
-        git(repo.path(), &["config", "core.hooksPath", ".githooks"])
-            .status
-            .success()
-    );
+    assert!(git(repo.path(), &["config", "core.hooksPath", ".githooks"]).status.success());
     let hook = install(repo.path(), false, false).unwrap();
-    assert_eq!(
-        fs::canonicalize(&hook).unwrap(),
-        fs::canonicalize(repo.path().join(".githooks/pre-push")).unwrap()
-    );
+    assert_eq!(fs::canonicalize(&hook).unwrap(), fs::canonicalize(repo.path().join(".githooks/pre-push")).unwrap());
 
     // From a subdirectory the relative hooks path still resolves against the work tree.
     fs::create_dir(repo.path().join("sub")).unwrap();
     let again = install(&repo.path().join("sub"), false, false).unwrap();
-    assert_eq!(
-        fs::canonicalize(again).unwrap(),
-        fs::canonicalize(&hook).unwrap()
-    );
+    assert_eq!(fs::canonicalize(again).unwrap(), fs::canonicalize(&hook).unwrap());
 }
 
 #[test]
@@ -205,10 +161,7 @@ fn outside_a_repository_is_an_error() {
     let dir = TempDir::new().unwrap();
     // GIT_CEILING_DIRECTORIES is not settable per call through install(), so only assert when the
     // temp dir is not itself inside some repository.
-    if git(dir.path(), &["rev-parse", "--git-dir"])
-        .status
-        .success()
-    {
+    if git(dir.path(), &["rev-parse", "--git-dir"]).status.success() {
         eprintln!("skipping: the temp dir is inside a git repository");
         return;
     }
@@ -219,25 +172,13 @@ fn outside_a_repository_is_an_error() {
 #[test]
 fn git_push_runs_the_hook() {
     let remote = TempDir::new().unwrap();
-    assert!(
-        git(remote.path(), &["init", "-q", "--bare"])
-            .status
-            .success()
-    );
+    assert!(git(remote.path(), &["init", "-q", "--bare"]).status.success());
     let repo = repo();
     fs::write(repo.path().join("page.md"), "# Page\n").unwrap();
     assert!(git(repo.path(), &["add", "page.md"]).status.success());
-    assert!(
-        git(repo.path(), &["commit", "-q", "-m", "page"])
-            .status
-            .success()
-    );
+    assert!(git(repo.path(), &["commit", "-q", "-m", "page"]).status.success());
     let remote_path = remote.path().to_str().unwrap();
-    assert!(
-        git(repo.path(), &["remote", "add", "origin", remote_path])
-            .status
-            .success()
-    );
+    assert!(git(repo.path(), &["remote", "add", "origin", remote_path]).status.success());
     install(repo.path(), false, false).unwrap();
 
     let log = repo.path().join("log");
@@ -253,20 +194,10 @@ fn git_push_runs_the_hook() {
             .output()
             .unwrap()
     };
-    assert!(
-        !push(&fake).status.success(),
-        "a failing check must stop the push"
-    );
-    assert_eq!(
-        fs::read_to_string(&log).unwrap(),
-        "promolint check --changed\n"
-    );
+    assert!(!push(&fake).status.success(), "a failing check must stop the push");
+    assert_eq!(fs::read_to_string(&log).unwrap(), "promolint check --changed\n");
     let passing = repo.path().join("passing");
     write_script(&passing, "exit 0");
     let out = push(&passing);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -50,42 +50,23 @@ fn shards_partition_the_files_and_balance_their_bytes() {
             let shard = shard_of(&files, index, total);
             let mut sorted = shard.clone();
             sorted.sort();
-            assert_eq!(
-                shard, sorted,
-                "seed {seed}: shard {index}/{total} is not sorted"
-            );
+            assert_eq!(shard, sorted, "seed {seed}: shard {index}/{total} is not sorted");
             for path in &shard {
-                assert!(
-                    seen.insert(path.clone()),
-                    "seed {seed}: {path} is in two shards"
-                );
+                assert!(seen.insert(path.clone()), "seed {seed}: {path} is in two shards");
             }
             loads.push(shard.iter().map(|p| sizes[p.as_str()].max(1)).sum::<u64>());
         }
         let all: BTreeSet<String> = files.iter().map(|f| f.0.clone()).collect();
-        assert_eq!(
-            seen, all,
-            "seed {seed}: the shards' union is not every file"
-        );
+        assert_eq!(seen, all, "seed {seed}: the shards' union is not every file");
 
-        let (min, max) = (
-            loads.iter().min().copied().unwrap_or(0),
-            loads.iter().max().copied().unwrap_or(0),
-        );
-        assert!(
-            max - min <= largest,
-            "seed {seed}: loads {loads:?} differ by more than the largest file {largest}"
-        );
+        let (min, max) = (loads.iter().min().copied().unwrap_or(0), loads.iter().max().copied().unwrap_or(0));
+        assert!(max - min <= largest, "seed {seed}: loads {loads:?} differ by more than the largest file {largest}");
 
         // Order of the input does not matter: every parallel job lists files its own way.
         let mut reversed = files.clone();
         reversed.reverse();
         for index in 1..=total {
-            assert_eq!(
-                shard_of(&files, index, total),
-                shard_of(&reversed, index, total),
-                "seed {seed}"
-            );
+            assert_eq!(shard_of(&files, index, total), shard_of(&reversed, index, total), "seed {seed}");
         }
     }
 }
@@ -121,11 +102,7 @@ fn a_big_file_gets_a_shard_to_itself() {
 
 #[test]
 fn duplicate_paths_count_once() {
-    let files = vec![
-        ("a.md".to_string(), 10),
-        ("b.md".to_string(), 5),
-        ("a.md".to_string(), 10),
-    ];
+    let files = vec![("a.md".to_string(), 10), ("b.md".to_string(), 5), ("a.md".to_string(), 10)];
     let all: Vec<String> = (1..=2).flat_map(|i| shard_of(&files, i, 2)).collect();
     assert_eq!(all.len(), 2);
 }
@@ -134,24 +111,11 @@ fn duplicate_paths_count_once() {
 fn shard_parses_and_rejects() {
     assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, total: 4 }));
     assert_eq!(" 1 / 1 ".parse::<Shard>(), Ok(Shard { index: 1, total: 1 }));
-    assert_eq!(
-        "0/4".parse::<Shard>(),
-        Err(ShardError::OutOfRange { index: 0, total: 4 })
-    );
-    assert_eq!(
-        "5/4".parse::<Shard>(),
-        Err(ShardError::OutOfRange { index: 5, total: 4 })
-    );
-    assert_eq!(
-        "1/0".parse::<Shard>(),
-        Err(ShardError::OutOfRange { index: 1, total: 0 })
-    );
+    assert_eq!("0/4".parse::<Shard>(), Err(ShardError::OutOfRange { index: 0, total: 4 }));
+    assert_eq!("5/4".parse::<Shard>(), Err(ShardError::OutOfRange { index: 5, total: 4 }));
+    assert_eq!("1/0".parse::<Shard>(), Err(ShardError::OutOfRange { index: 1, total: 0 }));
     for bad in ["", "2", "2/", "/4", "a/b", "-1/4", "1/2/3"] {
-        assert_eq!(
-            bad.parse::<Shard>(),
-            Err(ShardError::Syntax(bad.to_string())),
-            "{bad:?}"
-        );
+        assert_eq!(bad.parse::<Shard>(), Err(ShardError::Syntax(bad.to_string())), "{bad:?}");
     }
     assert_eq!(Shard { index: 3, total: 7 }.to_string(), "3/7");
 }
@@ -166,20 +130,11 @@ fn shard_comes_from_gitlab_parallel_variables() {
             _ => None,
         }
     };
-    assert_eq!(
-        Shard::from_ci_env(env(Some("2"), Some("3"))),
-        Some(Ok(Shard { index: 2, total: 3 }))
-    );
+    assert_eq!(Shard::from_ci_env(env(Some("2"), Some("3"))), Some(Ok(Shard { index: 2, total: 3 })));
     assert_eq!(Shard::from_ci_env(env(None, None)), None);
     assert_eq!(Shard::from_ci_env(env(Some("2"), None)), None);
-    assert!(matches!(
-        Shard::from_ci_env(env(Some("4"), Some("3"))),
-        Some(Err(ShardError::Env { .. }))
-    ));
-    assert!(matches!(
-        Shard::from_ci_env(env(Some("x"), Some("3"))),
-        Some(Err(ShardError::Env { .. }))
-    ));
+    assert!(matches!(Shard::from_ci_env(env(Some("4"), Some("3"))), Some(Err(ShardError::Env { .. }))));
+    assert!(matches!(Shard::from_ci_env(env(Some("x"), Some("3"))), Some(Err(ShardError::Env { .. }))));
     let files = vec![("a.md".to_string(), 1), ("b.md".to_string(), 1)];
     assert_eq!(Shard { index: 2, total: 2 }.select(&files), ["b.md"]);
 }
@@ -230,35 +185,15 @@ fn sample_repository() -> tempfile::TempDir {
 
 type Key = (String, String, usize, usize, String);
 
-fn findings(
-    root: &Path,
-    config: &Config,
-    rules: &RuleSet,
-    shard: Option<(usize, usize)>,
-) -> (usize, Vec<Key>) {
+fn findings(root: &Path, config: &Config, rules: &RuleSet, shard: Option<(usize, usize)>) -> (usize, Vec<Key>) {
     let change = ChangeSet::default();
-    let request = LintRequest {
-        root: root.to_path_buf(),
-        paths: Vec::new(),
-        only: None,
-        config,
-        rules,
-        change: &change,
-        shard,
-    };
+    let request =
+        LintRequest { root: root.to_path_buf(), paths: Vec::new(), only: None, config, rules, change: &change, shard };
     let outcome = run(&request).unwrap();
     let keys = outcome
         .findings
         .iter()
-        .map(|f| {
-            (
-                f.path.clone(),
-                f.rule.clone(),
-                f.span.start,
-                f.span.end,
-                f.message.clone(),
-            )
-        })
+        .map(|f| (f.path.clone(), f.rule.clone(), f.span.start, f.span.end, f.message.clone()))
         .collect();
     (outcome.files_checked, keys)
 }
@@ -272,33 +207,21 @@ fn union_of_sharded_runs_equals_the_unsharded_run() {
     whole.sort();
     let paths: BTreeSet<&str> = whole.iter().map(|k| k.0.as_str()).collect();
     assert!(all_files >= 20, "only {all_files} files were checked");
-    assert!(
-        paths.len() >= 3,
-        "the sample should have findings in several files: {paths:?}"
-    );
+    assert!(paths.len() >= 3, "the sample should have findings in several files: {paths:?}");
 
     for total in [2, 3, 5] {
         let mut union = Vec::new();
         let mut files = 0;
         for index in 1..=total {
             let (checked, keys) = findings(repo.path(), &config, &rules, Some((index, total)));
-            assert!(
-                checked < all_files,
-                "shard {index}/{total} checked every file"
-            );
+            assert!(checked < all_files, "shard {index}/{total} checked every file");
             files += checked;
             union.extend(keys);
         }
         union.sort();
-        assert_eq!(
-            files, all_files,
-            "{total} shards did not check every file exactly once"
-        );
+        assert_eq!(files, all_files, "{total} shards did not check every file exactly once");
         // Compared as lists, not sets: a finding reported by two shards would be a duplicate in
         // the merged reports.
-        assert_eq!(
-            union, whole,
-            "{total} shards found something else than one run"
-        );
+        assert_eq!(union, whole, "{total} shards found something else than one run");
     }
 }

@@ -11,8 +11,7 @@ fn root() -> PathBuf {
 
 fn yaml_documents(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_saphyr::from_multiple::<Value>(&text)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    serde_saphyr::from_multiple::<Value>(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// GitLab's CI schema, or `None` (with the reason printed) where ../shared is absent.
@@ -27,10 +26,7 @@ fn ci_schema() -> Option<jsonschema::Validator> {
 }
 
 fn errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect()
+    validator.iter_errors(instance).map(|e| format!("{e} at {}", e.instance_path)).collect()
 }
 
 /// The names in every `$[[ inputs.NAME ]]` of a text.
@@ -53,38 +49,20 @@ fn interpolated_inputs(text: &str) -> BTreeSet<String> {
 fn component_has_a_spec_header_and_a_job_document() {
     let path = root().join("templates/promolint.yml");
     let docs = yaml_documents(&path);
-    assert_eq!(
-        docs.len(),
-        2,
-        "expected the spec header and the jobs, separated by ---"
-    );
-    let inputs = docs[0]["spec"]["inputs"]
-        .as_object()
-        .expect("spec: inputs:");
+    assert_eq!(docs.len(), 2, "expected the spec header and the jobs, separated by ---");
+    let inputs = docs[0]["spec"]["inputs"].as_object().expect("spec: inputs:");
     let declared: BTreeSet<String> = inputs.keys().cloned().collect();
     for name in ["stage", "rules_dir", "fail_on", "args", "image", "version", "git_depth"] {
-        assert!(
-            declared.contains(name),
-            "input {name} missing from {declared:?}"
-        );
+        assert!(declared.contains(name), "input {name} missing from {declared:?}");
     }
-    assert_eq!(
-        inputs["fail_on"]["options"],
-        serde_json::json!(["error", "warning", "never"])
-    );
+    assert_eq!(inputs["fail_on"]["options"], serde_json::json!(["error", "warning", "never"]));
 
     // Every input is used, and nothing refers to an input that is not declared.
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(interpolated_inputs(&text), declared);
 
     let job = &docs[1]["promolint"];
-    let script = job["script"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let script = job["script"].as_array().unwrap().iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n");
     for expected in [
         "promolint mr",
         "promolint check",
@@ -95,16 +73,10 @@ fn component_has_a_spec_header_and_a_job_document() {
         "--fail-on \"$PROMOLINT_FAIL_ON\"",
         "--rules \"$PROMOLINT_RULES_DIR\"",
     ] {
-        assert!(
-            script.contains(expected),
-            "script lacks {expected:?}:\n{script}"
-        );
+        assert!(script.contains(expected), "script lacks {expected:?}:\n{script}");
     }
     assert_eq!(job["artifacts"]["when"], "always");
-    assert_eq!(
-        job["artifacts"]["reports"]["codequality"],
-        "gl-code-quality-report.json"
-    );
+    assert_eq!(job["artifacts"]["reports"]["codequality"], "gl-code-quality-report.json");
     assert_eq!(job["artifacts"]["reports"]["junit"], "promolint-junit.xml");
     assert_eq!(job["stage"], "$[[ inputs.stage ]]");
 }
@@ -145,17 +117,11 @@ fn project_pipeline_builds_tests_lints_and_runs_promolint() {
 
     // promolint runs through the component, on the binary the pipeline built.
     let include = ci["include"].as_array().unwrap();
-    let local = include
-        .iter()
-        .find(|i| i["local"] == "templates/promolint.yml")
-        .expect("includes the component");
+    let local = include.iter().find(|i| i["local"] == "templates/promolint.yml").expect("includes the component");
     let component = yaml_documents(&root().join("templates/promolint.yml"));
     let declared = component[0]["spec"]["inputs"].as_object().unwrap();
     for name in local["inputs"].as_object().unwrap().keys() {
-        assert!(
-            declared.contains_key(name),
-            "include passes undeclared input {name}"
-        );
+        assert!(declared.contains_key(name), "include passes undeclared input {name}");
     }
     assert_eq!(ci["promolint"]["needs"], serde_json::json!(["build"]));
 
@@ -168,10 +134,7 @@ fn project_pipeline_builds_tests_lints_and_runs_promolint() {
 fn pre_commit_hook_definition() {
     let docs = yaml_documents(&root().join(".pre-commit-hooks.yaml"));
     let hooks = docs[0].as_array().expect("a list of hooks");
-    let hook = hooks
-        .iter()
-        .find(|h| h["id"] == "promolint")
-        .expect("hook id promolint");
+    let hook = hooks.iter().find(|h| h["id"] == "promolint").expect("hook id promolint");
     assert_eq!(hook["entry"], "promolint check");
     assert_eq!(hook["language"], "rust");
     assert_eq!(hook["types"], serde_json::json!(["markdown"]));

@@ -51,8 +51,7 @@ impl CheckContext<'_> {
 
 /// Every check kind, by the name rules use in `check:`.
 pub fn lookup(kind: &str) -> Option<Factory> {
-    all_kinds().find(|(name, _)| *name == kind)
-        .map(|(_, factory)| *factory)
+    all_kinds().find(|(name, _)| *name == kind).map(|(_, factory)| *factory)
 }
 
 /// Names of every check kind, for "did you mean".
@@ -66,7 +65,6 @@ fn all_kinds() -> impl Iterator<Item = &'static (&'static str, Factory)> {
 
 /// Deserialises a rule's options into a check's typed options, rejecting unknown keys.
 pub fn parse_options<T: serde::de::DeserializeOwned>(options: &RuleOptions) -> Result<T, String> {
-    let map: serde_json::Map<String, serde_json::Value> =
-        options.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let map: serde_json::Map<String, serde_json::Value> = options.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
 }

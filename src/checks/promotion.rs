@@ -48,16 +48,11 @@ struct Parsed<'d> {
 fn section<'a>(doc: &Document, rules: &'a RuleSet, id: &str) -> Option<(usize, &'a crate::rules::model::SectionDef)> {
     let def = rules.promotion.sections.iter().find(|s| s.id == id)?;
     let names = section_names(def);
-    doc.find_heading(&names, Some(def.level), None)
-        .or_else(|| doc.find_heading(&names, None, None))
-        .map(|i| (i, def))
+    doc.find_heading(&names, Some(def.level), None).or_else(|| doc.find_heading(&names, None, None)).map(|i| (i, def))
 }
 
 fn section_names(def: &crate::rules::model::SectionDef) -> Vec<String> {
-    std::iter::once(&def.name)
-        .chain(&def.aliases)
-        .map(|n| crate::document::normalize_heading(n))
-        .collect()
+    std::iter::once(&def.name).chain(&def.aliases).map(|n| crate::document::normalize_heading(n)).collect()
 }
 
 fn target_role<'a>(doc: &Document, rules: &'a RuleSet) -> Option<&'a Role> {
@@ -97,7 +92,11 @@ fn min_words(rules: &RuleSet) -> usize {
 }
 
 /// Every competency of the target role and every value, with the heading that covers it.
-fn evidence_targets<'a>(doc: &Document, rules: &'a RuleSet, role: Option<&'a Role>) -> Vec<(&'a Competency, Option<usize>)> {
+fn evidence_targets<'a>(
+    doc: &Document,
+    rules: &'a RuleSet,
+    role: Option<&'a Role>,
+) -> Vec<(&'a Competency, Option<usize>)> {
     let mut out = Vec::new();
     if let Some(role) = role
         && let Some((c, _)) = section(doc, rules, "competencies")
@@ -152,9 +151,16 @@ impl Check for MissingSection {
             let hashes = "#".repeat(def.level as usize);
             match doc.find_heading(&names, None, None) {
                 Some(i) => out.push(
-                    ctx.finding(doc, doc.headings[i].span.clone(), format!("section `{}` is at level {} but must be at level {}", def.name, doc.headings[i].level, def.level))
-                        .with_help(format!("write it as `{hashes} {}`", def.name))
-                        .with_anchor(format!("level {}", def.id)),
+                    ctx.finding(
+                        doc,
+                        doc.headings[i].span.clone(),
+                        format!(
+                            "section `{}` is at level {} but must be at level {}",
+                            def.name, doc.headings[i].level, def.level
+                        ),
+                    )
+                    .with_help(format!("write it as `{hashes} {}`", def.name))
+                    .with_anchor(format!("level {}", def.id)),
                 ),
                 None => out.push(
                     ctx.finding(doc, doc.head_span(), format!("required section `{}` is missing", def.name))
@@ -180,7 +186,11 @@ impl Check for EmptySection {
             if doc.blocks_within(i).next().is_none() {
                 out.push(
                     ctx.finding(doc, doc.headings[i].span.clone(), format!("section `{}` is empty", def.name))
-                        .with_help(def.guidance.clone().unwrap_or_else(|| "write the section's content under its heading".into()))
+                        .with_help(
+                            def.guidance
+                                .clone()
+                                .unwrap_or_else(|| "write the section's content under its heading".into()),
+                        )
                         .with_anchor(def.id.clone()),
                 );
             }
@@ -199,10 +209,20 @@ impl Check for MissingCompetency {
         for comp in &role.competencies {
             if competency_heading(doc, section_heading, comp).is_none() {
                 out.push(
-                    ctx.finding(doc, doc.headings[section_heading].span.clone(), format!("competency `{}` of {} has no heading", comp.name, role.name))
-                        .with_help(format!("add `#### {}` under `### {}` with linked evidence: {} (source: {})", comp.name, comp.group, comp.description.trim(), comp.source))
-                        .with_anchor(format!("competency {}", comp.names[0]))
-                        .with_competency(comp.name.clone()),
+                    ctx.finding(
+                        doc,
+                        doc.headings[section_heading].span.clone(),
+                        format!("competency `{}` of {} has no heading", comp.name, role.name),
+                    )
+                    .with_help(format!(
+                        "add `#### {}` under `### {}` with linked evidence: {} (source: {})",
+                        comp.name,
+                        comp.group,
+                        comp.description.trim(),
+                        comp.source
+                    ))
+                    .with_anchor(format!("competency {}", comp.names[0]))
+                    .with_competency(comp.name.clone()),
                 );
             }
         }
@@ -222,19 +242,35 @@ impl Check for InsufficientEvidence {
             let required = comp.min_evidence.max(1);
             let is_value = comp.group == "Values";
             let (count, span) = match heading {
-                Some(h) => (doc.blocks_within(h).filter(|b| !is_placeholder(&b.text)).count(), doc.headings[h].span.clone()),
+                Some(h) => {
+                    (doc.blocks_within(h).filter(|b| !is_placeholder(&b.text)).count(), doc.headings[h].span.clone())
+                }
                 // A missing competency heading is `missing-competency`'s finding; a missing value
                 // heading has nobody else to report it.
-                None if is_value => (0, values_section.map_or_else(|| doc.head_span(), |v| doc.headings[v].span.clone())),
+                None if is_value => {
+                    (0, values_section.map_or_else(|| doc.head_span(), |v| doc.headings[v].span.clone()))
+                }
                 None => continue,
             };
             if count < required {
                 let what = if is_value { "value" } else { "competency" };
                 out.push(
-                    ctx.finding(doc, span, format!("{what} `{}` has {count} evidence item{} but needs {required}", comp.name, if count == 1 { "" } else { "s" }))
-                        .with_help(format!("add list items under `{}`, each describing work and linking to it: {}", comp.name, comp.description.trim()))
-                        .with_anchor(format!("{what} {}", comp.names[0]))
-                        .with_competency(comp.name.clone()),
+                    ctx.finding(
+                        doc,
+                        span,
+                        format!(
+                            "{what} `{}` has {count} evidence item{} but needs {required}",
+                            comp.name,
+                            if count == 1 { "" } else { "s" }
+                        ),
+                    )
+                    .with_help(format!(
+                        "add list items under `{}`, each describing work and linking to it: {}",
+                        comp.name,
+                        comp.description.trim()
+                    ))
+                    .with_anchor(format!("{what} {}", comp.names[0]))
+                    .with_competency(comp.name.clone()),
                 );
             }
         }
@@ -252,10 +288,16 @@ impl Check for EvidenceWithoutLink {
             for block in doc.blocks_within(h) {
                 if !is_placeholder(&block.text) && !has_link(doc, block) {
                     out.push(
-                        ctx.finding(doc, first_line(doc, block), format!("evidence for `{}` has no link to an artifact", comp.name))
-                            .with_help("link the merge request, issue, ticket, handbook page or recording that shows this work")
-                            .with_anchor(format!("{} {}", comp.names[0], normalize_anchor_text(&block.text)))
-                            .with_competency(comp.name.clone()),
+                        ctx.finding(
+                            doc,
+                            first_line(doc, block),
+                            format!("evidence for `{}` has no link to an artifact", comp.name),
+                        )
+                        .with_help(
+                            "link the merge request, issue, ticket, handbook page or recording that shows this work",
+                        )
+                        .with_anchor(format!("{} {}", comp.names[0], normalize_anchor_text(&block.text)))
+                        .with_competency(comp.name.clone()),
                     );
                 }
             }
@@ -276,10 +318,18 @@ impl Check for EvidenceTooShort {
                 let words = words_without_links(&block.text);
                 if !is_placeholder(&block.text) && words < min {
                     out.push(
-                        ctx.finding(doc, first_line(doc, block), format!("evidence for `{}` has {words} word{} but needs at least {min}", comp.name, if words == 1 { "" } else { "s" }))
-                            .with_help("say what the candidate did and what came of it, not only the link")
-                            .with_anchor(format!("{} {}", comp.names[0], normalize_anchor_text(&block.text)))
-                            .with_competency(comp.name.clone()),
+                        ctx.finding(
+                            doc,
+                            first_line(doc, block),
+                            format!(
+                                "evidence for `{}` has {words} word{} but needs at least {min}",
+                                comp.name,
+                                if words == 1 { "" } else { "s" }
+                            ),
+                        )
+                        .with_help("say what the candidate did and what came of it, not only the link")
+                        .with_anchor(format!("{} {}", comp.names[0], normalize_anchor_text(&block.text)))
+                        .with_competency(comp.name.clone()),
                     );
                 }
             }
@@ -323,9 +373,18 @@ impl Check for DuplicateEvidence {
                 let names: Vec<&str> = entries.iter().map(|(c, _)| c.as_str()).collect();
                 let span = entries[self.max_competencies].1.clone();
                 out.push(
-                    ctx.finding(doc, span, format!("the same link is evidence for {} competencies ({}), more than {}", entries.len(), names.join(", "), self.max_competencies))
-                        .with_help("give each competency its own example; one piece of work rarely shows everything")
-                        .with_anchor(format!("url {url}")),
+                    ctx.finding(
+                        doc,
+                        span,
+                        format!(
+                            "the same link is evidence for {} competencies ({}), more than {}",
+                            entries.len(),
+                            names.join(", "),
+                            self.max_competencies
+                        ),
+                    )
+                    .with_help("give each competency its own example; one piece of work rarely shows everything")
+                    .with_anchor(format!("url {url}")),
                 );
             }
         }
@@ -347,9 +406,17 @@ impl Check for SummaryLength {
         let n: usize = text.iter().map(|t| count_sentences(t)).sum();
         if n < min || n > max {
             out.push(
-                ctx.finding(doc, doc.headings[i].span.clone(), format!("`{}` has {n} sentence{} but should have {min} to {max}", def.name, if n == 1 { "" } else { "s" }))
-                    .with_help("keep the summary to the few strongest reasons; details belong in the sections below")
-                    .with_anchor("summary"),
+                ctx.finding(
+                    doc,
+                    doc.headings[i].span.clone(),
+                    format!(
+                        "`{}` has {n} sentence{} but should have {min} to {max}",
+                        def.name,
+                        if n == 1 { "" } else { "s" }
+                    ),
+                )
+                .with_help("keep the summary to the few strongest reasons; details belong in the sections below")
+                .with_anchor("summary"),
             );
         }
     }
@@ -403,9 +470,13 @@ impl Check for BusinessResultParts {
         if results.len() > max {
             let extra = results[max];
             out.push(
-                ctx.finding(doc, doc.headings[extra].span.clone(), format!("{} business results, but at most {max} are allowed", results.len()))
-                    .with_help("keep the strongest results; fold the others into competency evidence")
-                    .with_anchor("business results count"),
+                ctx.finding(
+                    doc,
+                    doc.headings[extra].span.clone(),
+                    format!("{} business results, but at most {max} are allowed", results.len()),
+                )
+                .with_help("keep the strongest results; fold the others into competency evidence")
+                .with_anchor("business results count"),
             );
         }
         let parts = &ctx.rules.promotion.business_result_parts;
@@ -417,7 +488,8 @@ impl Check for BusinessResultParts {
             );
         }
         for r in results {
-            let labels: Vec<String> = doc.blocks_within(r).map(|b| crate::document::normalize_heading(&b.text)).collect();
+            let labels: Vec<String> =
+                doc.blocks_within(r).map(|b| crate::document::normalize_heading(&b.text)).collect();
             let missing: Vec<&String> = parts
                 .iter()
                 .filter(|p| {
@@ -428,9 +500,16 @@ impl Check for BusinessResultParts {
             if !missing.is_empty() {
                 let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
                 out.push(
-                    ctx.finding(doc, doc.headings[r].span.clone(), format!("business result `{}` lacks {}", doc.headings[r].text, names.join(", ")))
-                        .with_help(format!("write each part as a list item starting with a bold label, e.g. `- **{}:** …`", names[0]))
-                        .with_anchor(format!("result {} {}", doc.headings[r].norm, names.join(","))),
+                    ctx.finding(
+                        doc,
+                        doc.headings[r].span.clone(),
+                        format!("business result `{}` lacks {}", doc.headings[r].text, names.join(", ")),
+                    )
+                    .with_help(format!(
+                        "write each part as a list item starting with a bold label, e.g. `- **{}:** …`",
+                        names[0]
+                    ))
+                    .with_anchor(format!("result {} {}", doc.headings[r].norm, names.join(","))),
                 );
             }
         }
@@ -451,9 +530,13 @@ impl Check for DocumentTooLong {
         let words = doc.prose_words();
         if words > max {
             out.push(
-                ctx.finding(doc, doc.head_span(), format!("document has {words} words of prose, more than the limit of {max}"))
-                    .with_help("keep to about three pages: one or two sentences per example, the strongest examples only")
-                    .with_anchor("length"),
+                ctx.finding(
+                    doc,
+                    doc.head_span(),
+                    format!("document has {words} words of prose, more than the limit of {max}"),
+                )
+                .with_help("keep to about three pages: one or two sentences per example, the strongest examples only")
+                .with_anchor("length"),
             );
         }
     }
@@ -467,12 +550,16 @@ impl Check for UnknownRole {
     fn check(&self, doc: &Document, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
         let Some(target) = doc.front_matter.str("target_role") else { return };
         let span = doc.front_matter.key_span("target_role").unwrap_or_else(|| doc.head_span());
-        let with_framework: Vec<&str> = ctx.rules.roles.iter().filter(|r| !r.competencies.is_empty()).map(|r| r.name.as_str()).collect();
+        let with_framework: Vec<&str> =
+            ctx.rules.roles.iter().filter(|r| !r.competencies.is_empty()).map(|r| r.name.as_str()).collect();
         match ctx.rules.role(target) {
             Some(role) if !role.competencies.is_empty() => {}
             Some(role) => out.push(
                 ctx.finding(doc, span, format!("target role `{}` has no competency framework in the rules", role.name))
-                    .with_help(format!("add its framework in a rules file (`roles:` with `competencies:`), or use one of: {}", with_framework.join(", ")))
+                    .with_help(format!(
+                        "add its framework in a rules file (`roles:` with `competencies:`), or use one of: {}",
+                        with_framework.join(", ")
+                    ))
                     .with_anchor(format!("role {}", role.names[0])),
             ),
             None => {
@@ -495,7 +582,8 @@ struct InvalidPromotionPath;
 
 impl Check for InvalidPromotionPath {
     fn check(&self, doc: &Document, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
-        let (Some(current), Some(target)) = (doc.front_matter.str("current_role"), doc.front_matter.str("target_role")) else {
+        let (Some(current), Some(target)) = (doc.front_matter.str("current_role"), doc.front_matter.str("target_role"))
+        else {
             return;
         };
         if ctx.rules.role(target).is_none() {
@@ -521,7 +609,8 @@ impl Check for InvalidPromotionPath {
             } else {
                 format!("from `{current}` the next steps are: {}", next.join(", "))
             };
-            let source = ctx.rules.career.source.as_deref().map(|s| format!(" (career graph: {s})")).unwrap_or_default();
+            let source =
+                ctx.rules.career.source.as_deref().map(|s| format!(" (career graph: {s})")).unwrap_or_default();
             out.push(
                 ctx.finding(doc, span, format!("`{current}` → `{target}` is not a step of the career graph"))
                     .with_help(format!("{help}{source}"))
@@ -537,7 +626,8 @@ struct MissingInterimPeriod;
 
 impl Check for MissingInterimPeriod {
     fn check(&self, doc: &Document, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
-        let (Some(current), Some(target)) = (doc.front_matter.str("current_role"), doc.front_matter.str("target_role")) else {
+        let (Some(current), Some(target)) = (doc.front_matter.str("current_role"), doc.front_matter.str("target_role"))
+        else {
             return;
         };
         let Some(entry) = ctx.rules.interim_for(current, target) else { return };
@@ -548,16 +638,26 @@ impl Check for MissingInterimPeriod {
         if section(doc, ctx.rules, "interim").is_some() {
             return;
         }
-        let name = ctx.rules.promotion.sections.iter().find(|s| s.id == "interim").map_or("Interim Period", |s| s.name.as_str());
+        let name = ctx
+            .rules
+            .promotion
+            .sections
+            .iter()
+            .find(|s| s.id == "interim")
+            .map_or("Interim Period", |s| s.name.as_str());
         let why = match entry.when {
             InterimWhen::Always => String::new(),
             InterimWhen::WithoutManagementExperience => " without prior management experience (set `prior_management: true` in front matter if the candidate has it)".into(),
         };
         let note = entry.note.as_deref().map(|n| format!(" {}", n.trim())).unwrap_or_default();
         out.push(
-            ctx.finding(doc, doc.front_matter.key_span("target_role").unwrap_or_else(|| doc.head_span()), format!("`{current}` → `{target}` needs an `{name}` section{why}"))
-                .with_help(format!("add `## {name}` describing the interim period and its outcome.{note}"))
-                .with_anchor("interim"),
+            ctx.finding(
+                doc,
+                doc.front_matter.key_span("target_role").unwrap_or_else(|| doc.head_span()),
+                format!("`{current}` → `{target}` needs an `{name}` section{why}"),
+            )
+            .with_help(format!("add `## {name}` describing the interim period and its outcome.{note}"))
+            .with_anchor("interim"),
         );
     }
 }
@@ -568,7 +668,8 @@ struct EvidenceOutsideReviewPeriod;
 
 impl Check for EvidenceOutsideReviewPeriod {
     fn check(&self, doc: &Document, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
-        static DATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})\b").unwrap_or_else(|_| unreachable!()));
+        static DATE: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})\b").unwrap_or_else(|_| unreachable!()));
         let Some(period) = doc.front_matter.str("review_period") else { return };
         let Some((start, end)) = period.split_once("..") else { return };
         let (start, end) = (start.trim(), end.trim());
@@ -582,10 +683,17 @@ impl Check for EvidenceOutsideReviewPeriod {
                     let date = m.as_str();
                     if date < start || date > end {
                         out.push(
-                            ctx.finding(doc, first_line(doc, block), format!("evidence for `{}` is dated {date}, outside the review period {start}..{end}", comp.name))
-                                .with_help("use work from the review period, or widen `review_period` if it is wrong")
-                                .with_anchor(format!("{} {date}", comp.names[0]))
-                                .with_competency(comp.name.clone()),
+                            ctx.finding(
+                                doc,
+                                first_line(doc, block),
+                                format!(
+                                    "evidence for `{}` is dated {date}, outside the review period {start}..{end}",
+                                    comp.name
+                                ),
+                            )
+                            .with_help("use work from the review period, or widen `review_period` if it is wrong")
+                            .with_anchor(format!("{} {date}", comp.names[0]))
+                            .with_competency(comp.name.clone()),
                         );
                     }
                 }
@@ -604,10 +712,19 @@ fn first_line(doc: &Document, block: &Block) -> crate::diagnostic::Span {
 /// A skeleton promotion document for `promolint new promotion`: every section, one heading per
 /// competency and value, the parts of each business result, and placeholders that `check`
 /// reports until they are replaced.
-pub fn skeleton(rules: &RuleSet, target: &str, current: Option<&str>, candidate: &str, manager: &str) -> Result<String, String> {
-    let with_framework: Vec<&str> = rules.roles.iter().filter(|r| !r.competencies.is_empty()).map(|r| r.name.as_str()).collect();
+pub fn skeleton(
+    rules: &RuleSet,
+    target: &str,
+    current: Option<&str>,
+    candidate: &str,
+    manager: &str,
+) -> Result<String, String> {
+    let with_framework: Vec<&str> =
+        rules.roles.iter().filter(|r| !r.competencies.is_empty()).map(|r| r.name.as_str()).collect();
     let role = rules.role(target).filter(|r| !r.competencies.is_empty()).ok_or_else(|| {
-        let hint = did_you_mean(target, with_framework.iter().copied()).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+        let hint = did_you_mean(target, with_framework.iter().copied())
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
         format!("no competency framework for `{target}`{hint}; roles with one: {}", with_framework.join(", "))
     })?;
     let current = match current {
@@ -631,7 +748,8 @@ pub fn skeleton(rules: &RuleSet, target: &str, current: Option<&str>, candidate:
         "---\ntype: promotion\ncandidate: {candidate}\nmanager: {manager}\ncurrent_role: {current}\ntarget_role: {}\n---\n",
         role.name
     ));
-    let guidance = |def: &crate::rules::model::SectionDef| def.guidance.as_deref().unwrap_or("").trim().replace('\n', " ");
+    let guidance =
+        |def: &crate::rules::model::SectionDef| def.guidance.as_deref().unwrap_or("").trim().replace('\n', " ");
     for def in &rules.promotion.sections {
         if def.required == Required::Optional || (def.required == Required::WhenInterim && !interim) {
             continue;
@@ -667,7 +785,10 @@ pub fn skeleton(rules: &RuleSet, target: &str, current: Option<&str>, candidate:
             }
             "values" => {
                 for v in &rules.values {
-                    s.push_str(&format!("{sub} {}\n\n- TODO: an example of living this value, with a link to it\n\n", v.name));
+                    s.push_str(&format!(
+                        "{sub} {}\n\n- TODO: an example of living this value, with a link to it\n\n",
+                        v.name
+                    ));
                 }
             }
             _ => s.push_str("TODO\n"),

@@ -91,36 +91,56 @@ impl InvalidFrontMatter {
                         .with_anchor(format!("field {field}")),
                 ),
                 Some(serde_json::Value::String(s)) if s.trim().is_empty() => out.push(
-                    ctx.finding(doc, fm.key_span(field).unwrap_or(head.clone()), format!("front matter field `{field}` is empty"))
-                        .with_anchor(format!("field {field}")),
+                    ctx.finding(
+                        doc,
+                        fm.key_span(field).unwrap_or(head.clone()),
+                        format!("front matter field `{field}` is empty"),
+                    )
+                    .with_anchor(format!("field {field}")),
                 ),
                 Some(serde_json::Value::String(_)) => {}
                 Some(other) => out.push(
-                    ctx.finding(doc, fm.key_span(field).unwrap_or(head.clone()), format!("front matter field `{field}` must be text, not {}", json_kind(other)))
-                        .with_help(format!("write `{field}: value` with a single value"))
-                        .with_anchor(format!("field {field}")),
+                    ctx.finding(
+                        doc,
+                        fm.key_span(field).unwrap_or(head.clone()),
+                        format!("front matter field `{field}` must be text, not {}", json_kind(other)),
+                    )
+                    .with_help(format!("write `{field}: value` with a single value"))
+                    .with_anchor(format!("field {field}")),
                 ),
             }
         }
         for field in ["candidate", "manager"] {
             if let Some(name) = fm.str(field) {
                 let name = name.trim().trim_start_matches('@');
-                let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+                let valid =
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
                 if !valid {
                     out.push(
-                        ctx.finding(doc, fm.key_span(field).unwrap_or(head.clone()), format!("`{field}` must be a GitLab username, not `{name}`"))
-                            .with_help("use the username without spaces, e.g. `jdoe`")
-                            .with_anchor(format!("field {field}")),
+                        ctx.finding(
+                            doc,
+                            fm.key_span(field).unwrap_or(head.clone()),
+                            format!("`{field}` must be a GitLab username, not `{name}`"),
+                        )
+                        .with_help("use the username without spaces, e.g. `jdoe`")
+                        .with_anchor(format!("field {field}")),
                     );
                 }
             }
         }
         if let Some(period) = fm.get("review_period") {
-            let ok = period.as_str().and_then(|p| p.split_once("..")).is_some_and(|(a, b)| is_date(a.trim()) && is_date(b.trim()) && a.trim() <= b.trim());
+            let ok = period
+                .as_str()
+                .and_then(|p| p.split_once(".."))
+                .is_some_and(|(a, b)| is_date(a.trim()) && is_date(b.trim()) && a.trim() <= b.trim());
             if !ok {
                 out.push(
-                    ctx.finding(doc, fm.key_span("review_period").unwrap_or(head), "`review_period` must be `YYYY-MM-DD..YYYY-MM-DD`, start before end")
-                        .with_anchor("field review_period"),
+                    ctx.finding(
+                        doc,
+                        fm.key_span("review_period").unwrap_or(head),
+                        "`review_period` must be `YYYY-MM-DD..YYYY-MM-DD`, start before end",
+                    )
+                    .with_anchor("field review_period"),
                 );
             }
         }
@@ -129,7 +149,10 @@ impl InvalidFrontMatter {
 
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && s.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && s.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {
@@ -249,11 +272,7 @@ impl Check for Pattern {
 /// Maps a match inside a text run to file bytes: exact when the run stands in the source as
 /// written, else the whole run.
 fn locate(doc: &Document, run: &str, span: &Span, start: usize, end: usize) -> Span {
-    if doc.text().get(span.clone()) == Some(run) {
-        span.start + start..span.start + end
-    } else {
-        span.clone()
-    }
+    if doc.text().get(span.clone()) == Some(run) { span.start + start..span.start + end } else { span.clone() }
 }
 
 /// The style guide's warnings: long sentences, filler phrases, acronyms never expanded.
@@ -301,11 +320,16 @@ impl Check for Style {
             for sentence in super::promotion::split_sentences(&block.text) {
                 let words = crate::document::count_words(sentence);
                 if words > self.max_sentence_words {
-                    let first = doc.text()[block.span.clone()].find('\n').map_or(block.span.end, |i| block.span.start + i);
+                    let first =
+                        doc.text()[block.span.clone()].find('\n').map_or(block.span.end, |i| block.span.start + i);
                     out.push(
-                        ctx.finding(doc, block.span.start..first, format!("sentence of {words} words; keep sentences under {}", self.max_sentence_words))
-                            .with_help("split it in two; reviewers read many documents")
-                            .with_anchor(format!("long {}", normalize_anchor_text(sentence))),
+                        ctx.finding(
+                            doc,
+                            block.span.start..first,
+                            format!("sentence of {words} words; keep sentences under {}", self.max_sentence_words),
+                        )
+                        .with_help("split it in two; reviewers read many documents")
+                        .with_anchor(format!("long {}", normalize_anchor_text(sentence))),
                     );
                 }
             }
@@ -318,9 +342,13 @@ impl Check for Style {
                     let n = seen.entry(key.clone()).or_default();
                     *n += 1;
                     out.push(
-                        ctx.finding(doc, locate(doc, &run.text, &run.span, m.start(), m.end()), format!("filler phrase `{}`", m.as_str()))
-                            .with_help("cut it, or say the concrete thing it stands for")
-                            .with_anchor(format!("{key} #{n}")),
+                        ctx.finding(
+                            doc,
+                            locate(doc, &run.text, &run.span, m.start(), m.end()),
+                            format!("filler phrase `{}`", m.as_str()),
+                        )
+                        .with_help("cut it, or say the concrete thing it stands for")
+                        .with_anchor(format!("{key} #{n}")),
                     );
                 }
             }
@@ -337,14 +365,22 @@ impl Style {
         let mut reported = BTreeSet::new();
         for run in doc.texts.iter().filter(|t| !t.in_heading) {
             for (start, word) in acronym_words(&run.text) {
-                if self.acronyms_allowed.contains(word) || reported.contains(word) || super::promotion::is_placeholder(word) || all.contains(&format!("({word})")) {
+                if self.acronyms_allowed.contains(word)
+                    || reported.contains(word)
+                    || super::promotion::is_placeholder(word)
+                    || all.contains(&format!("({word})"))
+                {
                     continue;
                 }
                 reported.insert(word.to_string());
                 out.push(
-                    ctx.finding(doc, locate(doc, &run.text, &run.span, start, start + word.len()), format!("acronym `{word}` is not expanded"))
-                        .with_help(format!("write it out at first use, followed by `({word})`"))
-                        .with_anchor(format!("acronym {word}")),
+                    ctx.finding(
+                        doc,
+                        locate(doc, &run.text, &run.span, start, start + word.len()),
+                        format!("acronym `{word}` is not expanded"),
+                    )
+                    .with_help(format!("write it out at first use, followed by `({word})`"))
+                    .with_anchor(format!("acronym {word}")),
                 );
             }
         }
@@ -381,7 +417,8 @@ mod tests {
 
     #[test]
     fn finds_acronyms() {
-        let words: Vec<&str> = acronym_words("The SLA and P1 with KPIs, a GitLab MR and I.").into_iter().map(|(_, w)| w).collect();
+        let words: Vec<&str> =
+            acronym_words("The SLA and P1 with KPIs, a GitLab MR and I.").into_iter().map(|(_, w)| w).collect();
         assert_eq!(words, vec!["SLA", "MR"]);
     }
 }

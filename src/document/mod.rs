@@ -149,10 +149,8 @@ impl Document {
     /// The range of headings nested under heading `i`: `i+1 .. end`.
     pub fn subheadings(&self, i: usize) -> std::ops::Range<usize> {
         let level = self.headings[i].level;
-        let end = self.headings[i + 1..]
-            .iter()
-            .position(|h| h.level <= level)
-            .map_or(self.headings.len(), |p| i + 1 + p);
+        let end =
+            self.headings[i + 1..].iter().position(|h| h.level <= level).map_or(self.headings.len(), |p| i + 1 + p);
         i + 1..end
     }
 
@@ -171,9 +169,7 @@ impl Document {
     /// Blocks anywhere under heading `i`, its subsections included.
     pub fn blocks_within(&self, i: usize) -> impl Iterator<Item = &Block> {
         let range = self.subheadings(i);
-        self.blocks
-            .iter()
-            .filter(move |b| b.heading.is_some_and(|h| h == i || range.contains(&h)))
+        self.blocks.iter().filter(move |b| b.heading.is_some_and(|h| h == i || range.contains(&h)))
     }
 
     /// The first heading whose normalised text is one of `names` (normalised), at `level` if given,
@@ -185,7 +181,7 @@ impl Document {
         };
         candidates.into_iter().find(|&i| {
             let h = &self.headings[i];
-            level.is_none_or(|l| h.level == l) && names.iter().any(|n| *n == h.norm)
+            level.is_none_or(|l| h.level == l) && names.contains(&h.norm)
         })
     }
 
@@ -331,14 +327,7 @@ impl Walker<'_> {
                     let text = collect_text(child, &mut |_, _| {});
                     let raw = &self.doc.source.text[span.clone()];
                     let autolink = !raw.starts_with('[') && !raw.starts_with("![");
-                    self.doc.links.push(Link {
-                        url,
-                        text,
-                        span,
-                        heading: self.current_heading,
-                        is_image,
-                        autolink,
-                    });
+                    self.doc.links.push(Link { url, text, span, heading: self.current_heading, is_image, autolink });
                 }
                 NodeValue::Text(t) => {
                     let text = t.to_string();
@@ -359,9 +348,7 @@ impl Walker<'_> {
 
 /// Words in text: runs of letters or digits, URLs not counted.
 pub fn count_words(text: &str) -> usize {
-    text.split_whitespace()
-        .filter(|w| !w.contains("://") && w.chars().any(char::is_alphanumeric))
-        .count()
+    text.split_whitespace().filter(|w| !w.contains("://") && w.chars().any(char::is_alphanumeric)).count()
 }
 
 fn html_comments(text: &str, from: usize) -> Vec<Span> {

@@ -23,11 +23,8 @@ impl Suppressions {
             let mut words = inner.split_whitespace();
             let directive = words.next().unwrap_or("");
             let rules: Vec<Option<String>> = {
-                let named: Vec<Option<String>> = words
-                    .flat_map(|w| w.split(','))
-                    .filter(|w| !w.is_empty())
-                    .map(|w| Some(w.to_string()))
-                    .collect();
+                let named: Vec<Option<String>> =
+                    words.flat_map(|w| w.split(',')).filter(|w| !w.is_empty()).map(|w| Some(w.to_string())).collect();
                 if named.is_empty() { vec![None] } else { named }
             };
             match directive {
@@ -70,9 +67,7 @@ impl Suppressions {
     }
 
     pub fn is_suppressed(&self, rule: &str, line: usize) -> bool {
-        self.ranges
-            .iter()
-            .any(|(r, lines)| r.as_deref().is_none_or(|r| r == rule) && lines.contains(&line))
+        self.ranges.iter().any(|(r, lines)| r.as_deref().is_none_or(|r| r == rule) && lines.contains(&line))
     }
 
     pub fn is_empty(&self) -> bool {

@@ -6,7 +6,11 @@ pub struct Site {}
 
 impl Site {
     /// The site for a lint run, when handbook pages are in it.
-    pub fn for_run(_root: &std::path::Path, _config: &crate::config::Config, _docs: &[crate::document::Document]) -> Option<Site> {
+    pub fn for_run(
+        _root: &std::path::Path,
+        _config: &crate::config::Config,
+        _docs: &[crate::document::Document],
+    ) -> Option<Site> {
         None
     }
 }

@@ -29,10 +29,7 @@ pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
                 severity: severity(finding),
                 location: Location {
                     path: ctx.report_path(&finding.path),
-                    lines: Lines {
-                        begin: position.line,
-                        end: position.end_line,
-                    },
+                    lines: Lines { begin: position.line, end: position.end_line },
                 },
             }
         })

@@ -43,8 +43,7 @@ impl ReportContext {
         rules_for: &dyn Fn(&str) -> Vec<String>,
     ) -> Self {
         for path in documents {
-            self.document_rules
-                .insert(path.to_string(), rules_for(path));
+            self.document_rules.insert(path.to_string(), rules_for(path));
         }
         self
     }
@@ -95,10 +94,7 @@ mod tests {
         let mut ctx = ReportContext::new("0");
         ctx.strip_prefix = Some("/builds/group/proj/".into());
         assert_eq!(ctx.report_path("/builds/group/proj/docs/a.md"), "docs/a.md");
-        assert_eq!(
-            ctx.report_path("/builds/group/project2/a.md"),
-            "/builds/group/project2/a.md"
-        );
+        assert_eq!(ctx.report_path("/builds/group/project2/a.md"), "/builds/group/project2/a.md");
         assert_eq!(ctx.report_path("./docs\\b.md"), "docs/b.md");
         ctx.strip_prefix = None;
         assert_eq!(ctx.report_path("promotions/x.md"), "promotions/x.md");

@@ -20,7 +20,10 @@ pub fn render(outcome: &LintOutcome, ctx: &RenderContext<'_>) -> String {
         let diag = FindingDiagnostic { finding, source: source.map(|s| NamedSource::new(&finding.path, Shared(s))) };
         if handler.render_report(&mut out, &diag).is_err() {
             let pos = outcome.position(finding);
-            out.push_str(&format!("{}:{}:{}: {}[{}] {}\n", finding.path, pos.line, pos.column, finding.severity, finding.rule, finding.message));
+            out.push_str(&format!(
+                "{}:{}:{}: {}[{}] {}\n",
+                finding.path, pos.line, pos.column, finding.severity, finding.rule, finding.message
+            ));
         }
     }
     out.push_str(&summary_line(outcome));

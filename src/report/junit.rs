@@ -36,11 +36,8 @@ pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
     let case_fails = |findings: &[&Finding]| findings.iter().any(|f| fails(f));
 
     let total_cases: usize = documents.values().map(BTreeMap::len).sum();
-    let total_failures: usize = documents
-        .values()
-        .flat_map(BTreeMap::values)
-        .filter(|findings| case_fails(findings))
-        .count();
+    let total_failures: usize =
+        documents.values().flat_map(BTreeMap::values).filter(|findings| case_fails(findings)).count();
 
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -49,10 +46,7 @@ pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
         "<testsuites name=\"promolint\" tests=\"{total_cases}\" failures=\"{total_failures}\" errors=\"0\">"
     );
     for (path, cases) in &documents {
-        let failures = cases
-            .values()
-            .filter(|findings| case_fails(findings))
-            .count();
+        let failures = cases.values().filter(|findings| case_fails(findings)).count();
         let path = escape(path);
         let _ = writeln!(
             out,
@@ -61,39 +55,25 @@ pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
         );
         for (rule, findings) in cases {
             let rule = escape(rule);
-            let open =
-                format!("    <testcase classname=\"{path}\" name=\"{rule}\" file=\"{path}\"");
+            let open = format!("    <testcase classname=\"{path}\" name=\"{rule}\" file=\"{path}\"");
             if findings.is_empty() {
                 let _ = writeln!(out, "{open}/>");
                 continue;
             }
             let _ = writeln!(out, "{open}>");
-            let (failing, other): (Vec<&Finding>, Vec<&Finding>) =
-                findings.iter().partition(|f| fails(f));
+            let (failing, other): (Vec<&Finding>, Vec<&Finding>) = findings.iter().partition(|f| fails(f));
             if !failing.is_empty() {
-                let noun = if failing.len() == 1 {
-                    "finding"
-                } else {
-                    "findings"
-                };
+                let noun = if failing.len() == 1 { "finding" } else { "findings" };
                 let _ = writeln!(
                     out,
                     "      <failure type=\"{}\" message=\"{} {noun}\">{}</failure>",
-                    failing
-                        .iter()
-                        .map(|f| f.severity)
-                        .max()
-                        .map_or("error", |s| s.as_str()),
+                    failing.iter().map(|f| f.severity).max().map_or("error", |s| s.as_str()),
                     failing.len(),
                     escape(&describe(outcome, ctx, &failing)),
                 );
             }
             if !other.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "      <system-out>{}</system-out>",
-                    escape(&describe(outcome, ctx, &other))
-                );
+                let _ = writeln!(out, "      <system-out>{}</system-out>", escape(&describe(outcome, ctx, &other)));
             }
             out.push_str("    </testcase>\n");
         }

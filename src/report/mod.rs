@@ -22,7 +22,8 @@ pub enum Format {
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        <Format as clap::ValueEnum>::from_str(s, true).map_err(|_| format!("unknown format `{s}` (human, json, codequality, sarif, junit)"))
+        <Format as clap::ValueEnum>::from_str(s, true)
+            .map_err(|_| format!("unknown format `{s}` (human, json, codequality, sarif, junit)"))
     }
 }
 

@@ -13,15 +13,10 @@ use std::collections::BTreeMap;
 pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
     // Every rule the run knows, plus any rule a finding names that the context did not describe,
     // so that every result's ruleIndex points at a rule.
-    let mut rules: BTreeMap<&str, &str> = ctx
-        .rule_descriptions
-        .iter()
-        .map(|(id, text)| (id.as_str(), text.as_str()))
-        .collect();
+    let mut rules: BTreeMap<&str, &str> =
+        ctx.rule_descriptions.iter().map(|(id, text)| (id.as_str(), text.as_str())).collect();
     for finding in &outcome.findings {
-        rules
-            .entry(finding.rule.as_str())
-            .or_insert(finding.rule.as_str());
+        rules.entry(finding.rule.as_str()).or_insert(finding.rule.as_str());
     }
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, id)| (*id, i)).collect();
 
@@ -30,18 +25,13 @@ pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
         .iter()
         .map(|finding| {
             let position = outcome.position(finding);
-            let properties =
-                (finding.help.is_some() || finding.competency.is_some()).then_some(Properties {
-                    help: finding.help.as_deref(),
-                    competency: finding.competency.as_deref(),
-                });
+            let properties = (finding.help.is_some() || finding.competency.is_some())
+                .then_some(Properties { help: finding.help.as_deref(), competency: finding.competency.as_deref() });
             SarifResult {
                 rule_id: &finding.rule,
                 rule_index: index.get(finding.rule.as_str()).copied().unwrap_or(0),
                 level: level(finding.severity),
-                message: Text {
-                    text: &finding.message,
-                },
+                message: Text { text: &finding.message },
                 locations: [Location {
                     physical_location: PhysicalLocation {
                         artifact_location: ArtifactLocation {
@@ -56,9 +46,7 @@ pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
                         },
                     },
                 }],
-                partial_fingerprints: Fingerprints {
-                    promolint_v1: finding.fingerprint(),
-                },
+                partial_fingerprints: Fingerprints { promolint_v1: finding.fingerprint() },
                 properties,
             }
         })
@@ -72,13 +60,7 @@ pub fn render(outcome: &LintOutcome, ctx: &ReportContext) -> String {
                 driver: Driver {
                     name: "promolint",
                     version: &ctx.tool_version,
-                    rules: rules
-                        .iter()
-                        .map(|(id, text)| Rule {
-                            id,
-                            short_description: Text { text },
-                        })
-                        .collect(),
+                    rules: rules.iter().map(|(id, text)| Rule { id, short_description: Text { text } }).collect(),
                 },
             },
             column_kind: "unicodeCodePoints",
