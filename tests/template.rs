@@ -139,3 +139,84 @@ fn pre_commit_hook_definition() {
     assert_eq!(hook["language"], "rust");
     assert_eq!(hook["types"], serde_json::json!(["markdown"]));
 }
+
+/// Runs the component's script lines in `sh` as a runner would (each line with `set -e`, the job's
+/// variables in the environment), with a stand-in `promolint` that logs its arguments. Returns the
+/// exit status, what the stand-in logged and the script's standard output.
+#[cfg(unix)]
+fn run_component_script(vars: &[(&str, &str)]) -> (bool, String, String) {
+    run_component_script_with("", vars)
+}
+
+/// As [`run_component_script`], the stand-in ending with `tail` (e.g. `exit 1`).
+#[cfg(unix)]
+fn run_component_script_with(tail: &str, vars: &[(&str, &str)]) -> (bool, String, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let docs = yaml_documents(&root().join("templates/promolint.yml"));
+    let script: Vec<String> =
+        docs[1]["promolint"]["script"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+
+    let dir = tempfile::TempDir::new().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let log = dir.path().join("log");
+    let fake = bin.join("promolint");
+    std::fs::write(&fake, format!("#!/bin/sh\necho \"$*\" >> '{}'\n{tail}\n", log.display())).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-e").arg("-c").arg(script.join("\n")).current_dir(dir.path());
+    cmd.env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("CI_PROJECT_DIR", dir.path())
+        .env("CARGO_INSTALL_ROOT", dir.path().join(".promolint-cache"))
+        // The component's defaults, as GitLab interpolates them into the job's variables.
+        .env("PROMOLINT_VERSION", "latest")
+        .env("PROMOLINT_RULES_DIR", "")
+        .env("PROMOLINT_FAIL_ON", "error")
+        .env("PROMOLINT_ARGS", "");
+    for (key, value) in vars {
+        cmd.env(key, value);
+    }
+    let output = cmd.output().unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    (output.status.success(), logged, String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[cfg(unix)]
+#[test]
+fn component_script_checks_on_branches_and_reviews_merge_requests() {
+    let reports = "--output codequality=gl-code-quality-report.json --output junit=promolint-junit.xml";
+
+    let (ok, logged, _) = run_component_script(&[("CI_PIPELINE_SOURCE", "push")]);
+    assert!(ok);
+    assert_eq!(logged, format!("check --fail-on error {reports}\n"));
+
+    let (ok, logged, _) = run_component_script(&[
+        ("CI_PIPELINE_SOURCE", "merge_request_event"),
+        ("PROMOLINT_GITLAB_TOKEN", "glpat-test"),
+        ("PROMOLINT_FAIL_ON", "warning"),
+        ("PROMOLINT_RULES_DIR", "team rules"),
+        ("PROMOLINT_ARGS", "--config ci.yml content"),
+    ]);
+    assert!(ok);
+    assert_eq!(
+        logged,
+        format!("mr --fail-on warning {reports} --rules team rules --config ci.yml content\n"),
+        "the rules directory is one argument and the extra arguments are split into words"
+    );
+
+    let (ok, logged, stdout) = run_component_script(&[("CI_PIPELINE_SOURCE", "merge_request_event")]);
+    assert!(ok);
+    assert_eq!(logged, format!("check --fail-on error {reports}\n"));
+    assert!(stdout.contains("PROMOLINT_GITLAB_TOKEN is not set"), "{stdout}");
+}
+
+#[cfg(unix)]
+#[test]
+fn component_script_fails_with_promolint() {
+    // The job's status must be promolint's, not swallowed by the script.
+    let (ok, logged, _) = run_component_script_with("exit 1", &[("CI_PIPELINE_SOURCE", "push")]);
+    assert!(!ok);
+    assert!(logged.starts_with("check "), "{logged}");
+}
