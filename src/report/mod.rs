@@ -1,7 +1,11 @@
 //! Output formats. Each renderer reads a [`LintOutcome`] and returns text; none runs checks.
 
+pub mod codequality;
+pub mod context;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::outcome::LintOutcome;
 use std::str::FromStr;
