@@ -74,15 +74,21 @@ pub fn run(command: Command) -> Result<i32> {
             print!("{text}");
             Ok(EXIT_OK)
         }
-        Command::Hook(HookCommand::Install { .. }) => Err(miette!("`promolint hook install` is not wired yet")),
+        Command::Hook(HookCommand::Install { force, chain }) => {
+            let root = crate::git::toplevel()
+                .ok_or_else(|| miette!(help = "run it inside the repository to protect", "not in a git repository"))?;
+            let path = crate::hook::install(&root, force, chain)?;
+            eprintln!("installed {}: it runs `promolint check --changed` before every push", path.display());
+            Ok(EXIT_OK)
+        }
         Command::Completions { shell } => {
             let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "promolint", &mut std::io::stdout());
+            crate::completions::write_completions(shell, &mut cmd, &mut std::io::stdout());
             Ok(EXIT_OK)
         }
         Command::Man => {
             let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cmd).render(&mut std::io::stdout()).into_diagnostic()?;
+            crate::completions::write_man_page(&cmd, &mut std::io::stdout()).into_diagnostic()?;
             Ok(EXIT_OK)
         }
     }
@@ -161,9 +167,10 @@ fn check(args: CheckArgs) -> Result<i32> {
         change.old_contents = diff.old_contents;
     }
     let shard = match &args.shard {
-        Some(s) => Some(parse_shard(s)?),
-        None => shard_from_env(),
-    };
+        Some(s) => Some(s.parse::<crate::shard::Shard>()?),
+        None => crate::shard::Shard::from_ci_env(|k| std::env::var(k).ok()).transpose()?,
+    }
+    .map(|s| (s.index, s.total));
     let req = LintRequest {
         root: root.clone(),
         paths: args.paths.clone(),
@@ -186,7 +193,14 @@ pub fn emit(outcome: &LintOutcome, lint: &LintArgs, rules: &RuleSet) -> Result<(
         ColorChoice::Auto => color_wanted(),
     };
     let rules_for = |path: &str| applicable_rules(rules, outcome, path);
-    let ctx = RenderContext { version: VERSION, color, rules_for: &rules_for };
+    let descriptions: std::collections::BTreeMap<String, String> =
+        rules.rules.iter().map(|r| (r.id.clone(), r.summary.clone())).collect();
+    let fail_on = match lint.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Never => None,
+    };
+    let ctx = RenderContext { version: VERSION, color, rules_for: &rules_for, descriptions: &descriptions, fail_on };
     for spec in &lint.outputs {
         let (format, file) = spec.split_once('=').ok_or_else(|| {
             miette!(
@@ -198,7 +212,7 @@ pub fn emit(outcome: &LintOutcome, lint: &LintArgs, rules: &RuleSet) -> Result<(
             return Err(miette!("--output `{spec}` names no file"));
         }
         let format: Format = format.parse().map_err(|e: String| miette!("{e}"))?;
-        let file_ctx = RenderContext { version: VERSION, color: false, rules_for: &rules_for };
+        let file_ctx = RenderContext { color: false, ..ctx };
         std::fs::write(file, report::render(format, outcome, &file_ctx))
             .into_diagnostic()
             .wrap_err_with(|| format!("cannot write {file}"))?;
@@ -279,22 +293,13 @@ pub fn repo_root(explicit: Option<&Path>) -> PathBuf {
         return p.to_path_buf();
     }
     if let Some(dir) = std::env::var_os("CI_PROJECT_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
+        let dir = PathBuf::from(dir);
+        // A CI_PROJECT_DIR that is not there (a runner that set it for another layout) would lint
+        // nothing and pass; fall back to where we are, which is where the job's checkout is.
+        if dir.is_dir() {
+            return dir;
+        }
+        eprintln!("warning: CI_PROJECT_DIR={} does not exist; using the current repository", dir.display());
     }
     crate::git::toplevel().unwrap_or_else(|| PathBuf::from("."))
-}
-
-fn parse_shard(s: &str) -> Result<(usize, usize)> {
-    let parsed =
-        s.split_once('/').and_then(|(i, n)| Some((i.trim().parse::<usize>().ok()?, n.trim().parse::<usize>().ok()?)));
-    match parsed {
-        Some((i, n)) if n >= 1 && (1..=n).contains(&i) => Ok((i, n)),
-        _ => Err(miette!(help = "write it as I/N with 1 <= I <= N, e.g. --shard 2/4", "invalid shard `{s}`")),
-    }
-}
-
-fn shard_from_env() -> Option<(usize, usize)> {
-    let i = std::env::var("CI_NODE_INDEX").ok()?.parse().ok()?;
-    let n = std::env::var("CI_NODE_TOTAL").ok()?.parse().ok()?;
-    (n > 1 && (1..=n).contains(&i)).then_some((i, n))
 }

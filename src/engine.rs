@@ -101,11 +101,13 @@ pub fn run(req: &LintRequest<'_>) -> Result<LintOutcome, EngineError> {
     let globs = Globs::new(req.config)?;
     let mut candidates = discover(req, &globs)?;
     if let Some(only) = &req.only {
+        let only: std::collections::HashSet<&String> = only.iter().collect();
         candidates.retain(|c| only.contains(&c.rel));
     }
     if let Some((index, total)) = req.shard {
         let sizes: Vec<(String, u64)> = candidates.iter().map(|c| (c.rel.clone(), c.size)).collect();
-        let mine = crate::shard::shard_of(&sizes, index, total);
+        let mine: std::collections::HashSet<String> =
+            crate::shard::shard_of(&sizes, index, total).into_iter().collect();
         candidates.retain(|c| mine.contains(&c.rel));
     }
     Ok(lint_candidates(req, &candidates))
@@ -115,7 +117,11 @@ pub fn run(req: &LintRequest<'_>) -> Result<LintOutcome, EngineError> {
 pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintOutcome {
     let parsed: Vec<Result<Document, Finding>> =
         candidates.par_iter().map(|c| read_document(c, req.config.max_file_bytes, req.rules)).collect();
-    let mut outcome = LintOutcome { files_checked: candidates.len(), ..Default::default() };
+    let mut outcome = LintOutcome {
+        files_checked: candidates.len(),
+        files: candidates.iter().map(|c| c.rel.clone()).collect(),
+        ..Default::default()
+    };
     let docs: Vec<Document> = parsed
         .into_iter()
         .filter_map(|r| match r {

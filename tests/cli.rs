@@ -364,3 +364,31 @@ fn thousands_of_files() {
 fn missing_path_is_a_usage_error() {
     promolint().args(["check", "/no/such/dir"]).assert().code(2);
 }
+
+#[test]
+fn several_report_formats_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cq, junit, sarif) = (dir.path().join("cq.json"), dir.path().join("junit.xml"), dir.path().join("r.sarif"));
+    promolint()
+        .args(["check", "--root"])
+        .arg(examples())
+        .arg(examples())
+        .arg("--output")
+        .arg(format!("codequality={}", cq.display()))
+        .arg("--output")
+        .arg(format!("junit={}", junit.display()))
+        .arg("--output")
+        .arg(format!("sarif={}", sarif.display()))
+        .assert()
+        .code(1);
+    let cq = json_of(&fs::read(&cq).unwrap());
+    let issues = cq.as_array().expect("Code Quality is a JSON array");
+    assert!(issues.iter().any(|i| i["check_name"] == "missing-interim-period"));
+    assert!(issues.iter().all(|i| !i["location"]["path"].as_str().unwrap().starts_with('/')));
+    let junit = fs::read_to_string(&junit).unwrap();
+    assert!(junit.contains("<testsuites") && junit.contains("<failure"), "{junit}");
+    // The passing document still has test cases, so GitLab shows what it passes.
+    assert!(junit.contains("rkowalski-staff-support-engineer.md"), "{junit}");
+    let sarif = json_of(&fs::read(&sarif).unwrap());
+    assert_eq!(sarif["version"], "2.1.0");
+}

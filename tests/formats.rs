@@ -47,7 +47,10 @@ fn outcome() -> LintOutcome {
     let mut sources = BTreeMap::new();
     sources.insert(promo.to_string(), Arc::new(SourceFile::new(PROMO.to_string())));
     sources.insert(page.to_string(), Arc::new(SourceFile::new(PAGE.to_string())));
-    LintOutcome { files_checked: 4, findings, coverage: Vec::new(), sources }
+    let mut files: Vec<String> = findings.iter().map(|f| f.path.clone()).collect();
+    files.sort();
+    files.dedup();
+    LintOutcome { files_checked: 4, files, findings, coverage: Vec::new(), sources }
 }
 
 fn context() -> ReportContext {

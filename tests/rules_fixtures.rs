@@ -207,7 +207,14 @@ fn lint(paths: &[PathBuf]) -> LintOutcome {
 
 fn render_context(color: bool) -> RenderContext<'static> {
     static NO_RULES: fn(&str) -> Vec<String> = |_| Vec::new();
-    RenderContext { version: promolint::cmd::VERSION, color, rules_for: &NO_RULES }
+    static NO_DESCRIPTIONS: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    RenderContext {
+        version: promolint::cmd::VERSION,
+        color,
+        rules_for: &NO_RULES,
+        descriptions: &NO_DESCRIPTIONS,
+        fail_on: Some(promolint::diagnostic::Severity::Error),
+    }
 }
 
 /// What a lint found, for failure messages: `rule@line: message`, or "nothing".

@@ -7,7 +7,9 @@ pub mod json;
 pub mod junit;
 pub mod sarif;
 
+use crate::diagnostic::Severity;
 use crate::outcome::LintOutcome;
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -33,12 +35,26 @@ pub struct RenderContext<'a> {
     pub color: bool,
     /// Every rule id that applies to a path, for formats that list passing checks (JUnit).
     pub rules_for: &'a dyn Fn(&str) -> Vec<String>,
+    /// Rule id → one-line summary, for SARIF's rule metadata.
+    pub descriptions: &'a BTreeMap<String, String>,
+    /// Findings at or above this make a JUnit case fail; `None` for `--fail-on never`.
+    pub fail_on: Option<Severity>,
 }
 
 pub fn render(format: Format, outcome: &LintOutcome, ctx: &RenderContext<'_>) -> String {
     match format {
         Format::Human => human::render(outcome, ctx),
         Format::Json => json::render(outcome, ctx),
-        Format::Codequality | Format::Sarif | Format::Junit => json::render(outcome, ctx),
+        Format::Codequality => codequality::render(outcome, &report_context(outcome, ctx)),
+        Format::Sarif => sarif::render(outcome, &report_context(outcome, ctx)),
+        Format::Junit => junit::render(outcome, &report_context(outcome, ctx)),
     }
+}
+
+fn report_context(outcome: &LintOutcome, ctx: &RenderContext<'_>) -> context::ReportContext {
+    let mut report = context::ReportContext::new(ctx.version)
+        .with_documents(outcome.files.iter().map(String::as_str), ctx.rules_for);
+    report.rule_descriptions = ctx.descriptions.clone();
+    report.fail_on = ctx.fail_on;
+    report
 }
