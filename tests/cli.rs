@@ -392,3 +392,24 @@ fn several_report_formats_in_one_run() {
     let sarif = json_of(&fs::read(&sarif).unwrap());
     assert_eq!(sarif["version"], "2.1.0");
 }
+
+#[test]
+fn colour_only_when_asked() {
+    let file = examples().join("jokafor-support-engineering-manager-no-interim.md");
+    // Not a terminal and NO_COLOR set: plain text that greps well.
+    let out = promolint().args(["check", "--root"]).arg(examples()).arg(&file).assert().code(1);
+    let plain = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(!plain.contains('\u{1b}'), "{plain}");
+    assert!(plain.contains("missing-interim-period"));
+    let out = promolint()
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["check", "--root"])
+        .arg(examples())
+        .arg(&file)
+        .assert()
+        .code(1);
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains('\u{1b}'));
+    let out = promolint().args(["check", "--color", "always", "--root"]).arg(examples()).arg(&file).assert().code(1);
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains('\u{1b}'));
+}
