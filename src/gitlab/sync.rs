@@ -64,8 +64,16 @@ fn scan(discussions: &[Discussion]) -> Existing {
 
 enum Op<'a> {
     /// One discussion for findings on the same line.
-    Create { findings: Vec<&'a Finding>, line: usize, position: DiffPosition, body: String },
-    Resolve { id: String, resolved: bool },
+    Create {
+        findings: Vec<&'a Finding>,
+        line: usize,
+        position: DiffPosition,
+        body: String,
+    },
+    Resolve {
+        id: String,
+        resolved: bool,
+    },
 }
 
 pub(crate) fn run(
