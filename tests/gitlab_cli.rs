@@ -448,3 +448,37 @@ fn a_token_the_server_echoes_is_redacted() {
     assert_eq!(out.code, 2);
     assert!(flat(&out.stderr).contains("bad token ***"), "{}", out.stderr);
 }
+
+#[test]
+fn threads_people_resolved_or_answered_are_left_to_them() {
+    let server = Server::start(gitlab());
+    let dir = checkout();
+    let root = dir.path();
+    assert_eq!(run(&mut mr_cmd(&server, root)).code, 1);
+    let ours = threads(&server, &server.log());
+    let heading = ours.iter().find(|t| t.1 == COMPETENCIES_LINE).expect("heading thread").0.clone();
+    let placeholder = ours.iter().find(|t| t.1 == PLACEHOLDER_LINE).expect("placeholder thread").0.clone();
+    let person = promolint::gitlab::api::UserRef { id: OLARSEN, username: "olarsen".into() };
+    // The manager resolves the competencies thread (the findings are still there) and answers
+    // in the placeholder thread.
+    server.fake().set_resolved(&heading, person.clone(), true);
+    server.fake().reply(&placeholder, person, "Fixing this in the next push.");
+
+    // Nothing changed in the document: still no write.
+    server.clear_log();
+    assert_eq!(run(&mut mr_cmd(&server, root)).code, 1);
+    assert!(server.writes().is_empty(), "{:?}", shapes(&server.writes()));
+
+    // The placeholder fixed: the answered thread is not resolved for them, the resolved one is
+    // not reopened; the summary is edited.
+    write(root, DOC_PATH, &fixed_doc());
+    server.fake().lock().diffs = vec![added_file_diff(&fixed_doc())];
+    server.clear_log();
+    assert_eq!(run(&mut mr_cmd(&server, root)).code, 1);
+    let writes = shapes(&server.writes());
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(writes[0].starts_with("PUT /api/v4/projects/7/merge_requests/3/notes/"), "{writes:?}");
+    let state = server.fake().lock();
+    let resolved = |id: &str| state.discussions.iter().find(|d| d.id == id).is_some_and(|d| d.notes[0].resolved);
+    assert!(resolved(&heading) && !resolved(&placeholder));
+}

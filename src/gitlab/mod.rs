@@ -3,6 +3,12 @@
 //! summary note edited in place, inline discussions on changed lines, resolved threads for fixed
 //! findings, the DRI as reviewer, and verdict labels.
 //!
+//! Findings on the same changed line share one inline discussion (at most 20 per thread), whose
+//! first note starts with one fingerprint marker per finding; the thread is resolved when all of
+//! them are gone and reopened when one comes back after we resolved it. A new finding on a line
+//! that already has our thread gets a new discussion rather than joining the old one: the old
+//! thread is positioned on an older diff version, and editing it would notify its participants.
+//!
 //! The flow is reviewdog's: list what is already on the MR, compute what is missing, and write only
 //! that, so a rerun with nothing changed makes no write call and a run killed half-way is completed
 //! by the next one. Lint happens outside this module, between [`changed_files`] and
