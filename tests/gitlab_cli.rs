@@ -482,3 +482,19 @@ fn threads_people_resolved_or_answered_are_left_to_them() {
     let resolved = |id: &str| state.discussions.iter().find(|d| d.id == id).is_some_and(|d| d.notes[0].resolved);
     assert!(resolved(&heading) && !resolved(&placeholder));
 }
+
+#[test]
+fn fail_on_never_passes_the_job_and_the_verdict() {
+    let server = Server::start(gitlab());
+    server.fake().lock().mr.labels.push("promolint::changes-requested".into());
+    let dir = checkout();
+    let out = run(mr_cmd(&server, dir.path()).args(["--fail-on", "never"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let put = server.writes().into_iter().find(|r| r.target.trim_end_matches('?').ends_with("/merge_requests/3"));
+    let put = form(&put.expect("PUT merge request").body);
+    assert_eq!(get(&put, "add_labels"), Some("promolint::passed"));
+    assert_eq!(get(&put, "remove_labels"), Some("promolint::changes-requested"));
+    let labels = server.fake().lock().mr.labels.clone();
+    assert_eq!(labels, ["promotion", "promolint::passed"]);
+    assert!(summary_notes(&server)[0].1.contains("✅ passed"));
+}
