@@ -583,3 +583,117 @@ fn change_set_carries_renames_description_and_old_contents() {
         ]
     );
 }
+
+/// A finding on line 13 of the fixture document (an added line), about `anchor`.
+fn on_line_13(rule: &str, anchor: &str) -> promolint::diagnostic::Finding {
+    let text = fixture("jdoe.md");
+    let start: usize = text.split_inclusive('\n').take(12).map(str::len).sum();
+    promolint::diagnostic::Finding::new(rule, Severity::Error, DOC, start..start + 3, format!("{rule} about {anchor}"))
+        .with_anchor(anchor)
+}
+
+fn threads_of(fake: &FakeGitLab) -> Vec<(String, String, bool)> {
+    fake.lock()
+        .discussions
+        .iter()
+        .filter(|d| !d.individual_note)
+        .map(|d| (d.id.clone(), d.notes[0].body.clone(), d.notes[0].resolved))
+        .collect()
+}
+
+fn markers(body: &str) -> usize {
+    body.matches("<!-- promolint:fp=").count()
+}
+
+#[test]
+fn findings_on_one_line_share_one_thread_resolved_when_all_are_gone() {
+    let fake = fake();
+    let (a, b, c) = (
+        on_line_13("missing-competency", "debugging"),
+        on_line_13("missing-competency", "tracing"),
+        on_line_13("placeholder-text", "todo"),
+    );
+    let report = run(&fake, &outcome(vec![a.clone(), b.clone(), c.clone()]), &["boss"]);
+    assert_eq!(report.discussions_created, 1);
+    let threads = threads_of(&fake);
+    assert_eq!(threads.len(), 1);
+    let body = &threads[0].1;
+    for f in [&a, &b, &c] {
+        assert!(body.contains(&format!("<!-- promolint:fp={} -->", f.fingerprint())), "{body}");
+    }
+    assert!(body.starts_with("<!-- promolint:fp="), "markers come first: {body}");
+    assert!(body.contains("3 findings on this line") && body.contains("about tracing"), "{body}");
+    let post = fake.writes().into_iter().find(|w| w.path.ends_with("/discussions")).expect("POST");
+    assert_eq!(post.body["position"]["new_line"], json!(13));
+    assert!(
+        report.writes[0].summary.contains("for 3 findings (missing-competency, placeholder-text)"),
+        "{:?}",
+        report.writes
+    );
+    let summary = fake.lock().discussions.iter().find(|d| d.individual_note).map(|d| d.notes[0].body.clone());
+    assert!(summary.is_some_and(|s| s.contains("3 finding(s) on changed lines have their own thread")));
+
+    // Rerun: quiet.
+    fake.clear_calls();
+    let again = run(&fake, &outcome(vec![a.clone(), b.clone(), c.clone()]), &["boss"]);
+    assert!(fake.writes().is_empty(), "{:?}", fake.writes());
+    assert_eq!(again.discussions_kept, 3);
+
+    // Two of three fixed: the thread stays open; only the summary changes.
+    fake.clear_calls();
+    let partly = run(&fake, &outcome(vec![b.clone()]), &["boss"]);
+    assert_eq!(lines(&fake.writes()), [format!("PUT {MR}/notes/{}", summary_id(&fake))]);
+    assert_eq!(partly.discussions_resolved, 0);
+
+    // All fixed: resolved.
+    fake.clear_calls();
+    let done = run(&fake, &outcome(vec![]), &["boss"]);
+    assert_eq!(done.discussions_resolved, 1);
+    let writes = fake.writes();
+    assert_eq!(lines(&writes)[0], format!("PUT {MR}/discussions/{}", threads[0].0));
+    assert_eq!(writes[0].body, json!({"resolved": true}));
+
+    // One comes back: the thread we resolved is reopened once, nothing is reposted.
+    fake.clear_calls();
+    let back = run(&fake, &outcome(vec![a.clone(), c.clone()]), &["boss"]);
+    assert_eq!(back.discussions_reopened, 1);
+    assert_eq!(back.discussions_created, 0);
+    let writes = fake.writes();
+    assert_eq!(writes.iter().filter(|w| w.path.ends_with(&format!("/discussions/{}", threads[0].0))).count(), 1);
+    assert_eq!(writes[0].body, json!({"resolved": false}));
+    assert_eq!(threads_of(&fake).len(), 1);
+}
+
+#[test]
+fn a_new_finding_on_a_line_with_our_open_thread_gets_a_new_discussion() {
+    let fake = fake();
+    let (a, b, c) = (
+        on_line_13("missing-competency", "debugging"),
+        on_line_13("missing-competency", "tracing"),
+        on_line_13("missing-competency", "profiling"),
+    );
+    run(&fake, &outcome(vec![a.clone()]), &["boss"]);
+    fake.clear_calls();
+    let report = run(&fake, &outcome(vec![a.clone(), b.clone(), c.clone()]), &["boss"]);
+    assert_eq!(report.discussions_created, 1, "the two new findings share one new thread");
+    assert_eq!(report.discussions_kept, 1);
+    let threads = threads_of(&fake);
+    assert_eq!(threads.len(), 2);
+    assert_eq!(markers(&threads[0].1), 1, "the old thread is not edited");
+    assert_eq!(markers(&threads[1].1), 2);
+    assert!(!threads[1].1.contains(&a.fingerprint()));
+    assert!(!fake.writes().iter().any(|w| w.path.contains("/notes/") && w.body["body"].as_str().is_some_and(|b| b.contains("promolint:fp="))));
+}
+
+#[test]
+fn a_crowded_line_is_split_into_threads_of_at_most_twenty() {
+    let fake = fake();
+    let many: Vec<_> = (0..25).map(|i| on_line_13("missing-competency", &format!("competency-{i:02}"))).collect();
+    let report = run(&fake, &outcome(many.clone()), &["boss"]);
+    assert_eq!(report.discussions_created, 2);
+    let counts: Vec<usize> = threads_of(&fake).iter().map(|t| markers(&t.1)).collect();
+    assert_eq!(counts, [20, 5]);
+    fake.clear_calls();
+    run(&fake, &outcome(many), &["boss"]);
+    assert!(fake.writes().is_empty(), "{:?}", fake.writes());
+}

@@ -223,18 +223,16 @@ impl glapi::Client for Transport {
         loop {
             attempts += 1;
             self.count(write, attempts > 1);
-            let sent = self
-                .http
-                .request(method.clone(), url.clone())
-                .headers(headers.clone())
-                .header("PRIVATE-TOKEN", self.token.expose())
-                .body(body.clone())
-                .send()
-                .and_then(|rsp| {
-                    let status = rsp.status();
-                    let headers = rsp.headers().clone();
-                    rsp.bytes().map(|b| (status, headers, b))
-                });
+            let mut req = self.http.request(method.clone(), url.clone()).headers(headers.clone());
+            // A dry run without a token reads anonymously: an empty header is not a credential.
+            if !self.token.is_empty() {
+                req = req.header("PRIVATE-TOKEN", self.token.expose());
+            }
+            let sent = req.body(body.clone()).send().and_then(|rsp| {
+                let status = rsp.status();
+                let headers = rsp.headers().clone();
+                rsp.bytes().map(|b| (status, headers, b))
+            });
             let (wait, last) = match sent {
                 Ok((status, headers, bytes)) => {
                     if status == http::StatusCode::TOO_MANY_REQUESTS {

@@ -3,6 +3,12 @@
 //! summary note edited in place, inline discussions on changed lines, resolved threads for fixed
 //! findings, the DRI as reviewer, and verdict labels.
 //!
+//! Findings on the same changed line share one inline discussion (at most 20 per thread), whose
+//! first note starts with one fingerprint marker per finding; the thread is resolved when all of
+//! them are gone and reopened when one comes back after we resolved it. A new finding on a line
+//! that already has our thread gets a new discussion rather than joining the old one: the old
+//! thread is positioned on an older diff version, and editing it would notify its participants.
+//!
 //! The flow is reviewdog's: list what is already on the MR, compute what is missing, and write only
 //! that, so a rerun with nothing changed makes no write call and a run killed half-way is completed
 //! by the next one. Lint happens outside this module, between [`changed_files`] and
@@ -165,8 +171,8 @@ pub struct MrOverrides {
 }
 
 impl MrOptions {
-    /// Reads `CI_API_V4_URL`, `CI_PROJECT_ID`, `CI_MERGE_REQUEST_IID`, `CI_PROJECT_DIR` and
-    /// `PROMOLINT_GITLAB_TOKEN` through `env`.
+    /// Reads `CI_API_V4_URL`, `CI_PROJECT_ID`, `CI_MERGE_REQUEST_IID`, `CI_PROJECT_DIR`,
+    /// `PROMOLINT_GITLAB_TOKEN` and `PROMOLINT_RETRY_BUDGET_SECS` through `env`.
     pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<MrOptions, GitlabError> {
         Self::resolve(env, &MrOverrides::default(), false)
     }
@@ -213,6 +219,22 @@ impl MrOptions {
         if token.is_empty() && !dry_run {
             return Err(GitlabError::MissingToken);
         }
+        // Seconds the run may spend retrying (default 60): a job with a short timeout, or a test
+        // against a fake that is down, can fail fast instead of waiting a minute.
+        let mut retry = RetryPolicy::default();
+        if let Some(raw) = get("PROMOLINT_RETRY_BUDGET_SECS") {
+            let secs =
+                raw.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0 && *s <= 3600.0).ok_or_else(|| {
+                    GitlabError::InvalidInput {
+                        source_name: "PROMOLINT_RETRY_BUDGET_SECS".into(),
+                        what: "number of seconds (0 to 3600)",
+                        value: raw.clone(),
+                    }
+                })?;
+            retry.budget = Duration::from_secs_f64(secs);
+            // One hung request must not outlast the whole budget.
+            retry.request_timeout = retry.request_timeout.min(retry.budget.max(Duration::from_secs(1)));
+        }
         Ok(MrOptions {
             api_url,
             project,
@@ -223,7 +245,7 @@ impl MrOptions {
             verbose: false,
             labels: VerdictLabels::default(),
             fail_on: Some(Severity::Error),
-            retry: RetryPolicy::default(),
+            retry,
             max_new_discussions: 50,
             max_candidate_lookups: 10,
         })

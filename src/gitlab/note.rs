@@ -20,12 +20,21 @@ pub(crate) fn fingerprint_marker(fp: &str) -> String {
     format!("{FINGERPRINT_MARKER_PREFIX}{fp} -->")
 }
 
-/// The fingerprint in a note body that starts with our marker.
-pub(crate) fn parse_fingerprint(body: &str) -> Option<&str> {
-    let rest = body.strip_prefix(FINGERPRINT_MARKER_PREFIX)?;
-    let end = rest.find(" -->")?;
-    let fp = &rest[..end];
-    fp.chars().all(|c| c.is_ascii_alphanumeric()).then_some(fp)
+/// The fingerprints in a note body that starts with our markers (one per finding the thread is
+/// about, written back to back before anything else).
+pub(crate) fn parse_fingerprints(body: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(after) = rest.strip_prefix(FINGERPRINT_MARKER_PREFIX) {
+        let Some(end) = after.find(" -->") else { break };
+        let fp = &after[..end];
+        if fp.is_empty() || !fp.chars().all(|c| c.is_ascii_alphanumeric()) {
+            break;
+        }
+        out.push(fp);
+        rest = &after[end + " -->".len()..];
+    }
+    out
 }
 
 fn severity_label(s: Severity) -> &'static str {
@@ -43,19 +52,45 @@ fn rule_id(rule: &str) -> String {
     format!("`{clean}`")
 }
 
-pub(crate) fn discussion_body(finding: &Finding) -> String {
-    let mut out = fingerprint_marker(&finding.fingerprint());
-    let _ = write!(
-        out,
-        "\n**{}** {} — {}",
-        severity_label(finding.severity),
-        rule_id(&finding.rule),
-        inline(&finding.message, MAX_MESSAGE_CHARS)
-    );
-    if let Some(help) = &finding.help {
-        let _ = write!(out, "\n\n{}", inline(help, MAX_MESSAGE_CHARS));
+/// At most this many findings share one inline discussion; more on the same line open another,
+/// so a thread stays readable and under the note size limit.
+pub(crate) const MAX_FINDINGS_PER_THREAD: usize = 20;
+
+/// The first note of an inline discussion about `findings`, which all sit on one line: one marker
+/// per finding, then the finding (or, for several, a list of them).
+pub(crate) fn discussion_body(findings: &[&Finding]) -> String {
+    let mut out: String = findings.iter().map(|f| fingerprint_marker(&f.fingerprint())).collect();
+    match findings {
+        [finding] => {
+            let _ = write!(
+                out,
+                "\n**{}** {} — {}",
+                severity_label(finding.severity),
+                rule_id(&finding.rule),
+                inline(&finding.message, MAX_MESSAGE_CHARS)
+            );
+            if let Some(help) = &finding.help {
+                let _ = write!(out, "\n\n{}", inline(help, MAX_MESSAGE_CHARS));
+            }
+            out.push_str("\n\n<sub>promolint resolves this thread when the finding is fixed.</sub>");
+        }
+        _ => {
+            let _ = writeln!(out, "\n**{} findings on this line**\n", findings.len());
+            for f in findings {
+                let _ = writeln!(
+                    out,
+                    "- **{}** {} — {}",
+                    severity_label(f.severity),
+                    rule_id(&f.rule),
+                    inline(&f.message, MAX_MESSAGE_CHARS)
+                );
+                if let Some(help) = &f.help {
+                    let _ = writeln!(out, "  <br>{}", inline(help, MAX_MESSAGE_CHARS));
+                }
+            }
+            out.push_str("\n<sub>promolint resolves this thread when all of these findings are fixed.</sub>");
+        }
     }
-    out.push_str("\n\n<sub>promolint resolves this thread when the finding is fixed.</sub>");
     guard_quick_actions(&out)
 }
 

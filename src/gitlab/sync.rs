@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What one of our inline discussions looks like now.
 struct Thread {
     id: String,
+    /// The findings it is about (one marker each); it is resolved when all of them are gone.
+    fingerprints: Vec<String>,
     resolved: bool,
     /// Resolved by the account that opened it (us), not by a person.
     resolved_by_us: bool,
@@ -22,12 +24,15 @@ struct Thread {
 
 struct Existing {
     summary: Option<(u64, String)>,
-    threads: BTreeMap<String, Thread>,
+    threads: Vec<Thread>,
+    /// Fingerprint → index in `threads` (the oldest thread that carries it).
+    by_fingerprint: BTreeMap<String, usize>,
 }
 
 fn scan(discussions: &[Discussion]) -> Existing {
     let mut summary = None;
-    let mut threads = BTreeMap::new();
+    let mut threads = Vec::new();
+    let mut by_fingerprint = BTreeMap::new();
     for d in discussions {
         let Some(first) = d.notes.first() else { continue };
         if first.body.starts_with(SUMMARY_MARKER) {
@@ -37,7 +42,10 @@ fn scan(discussions: &[Discussion]) -> Existing {
             }
             continue;
         }
-        let Some(fp) = note::parse_fingerprint(&first.body) else { continue };
+        let fingerprints: Vec<String> = note::parse_fingerprints(&first.body).into_iter().map(String::from).collect();
+        if fingerprints.is_empty() {
+            continue;
+        }
         let us = first.author.id;
         let resolved =
             d.notes.iter().any(|n| n.resolvable) && d.notes.iter().filter(|n| n.resolvable).all(|n| n.resolved);
@@ -46,14 +54,26 @@ fn scan(discussions: &[Discussion]) -> Existing {
         let resolvers: Vec<u64> = d.notes.iter().filter_map(|n| n.resolved_by.as_ref()).map(|u| u.id).collect();
         let resolved_by_us = resolved && !resolvers.is_empty() && resolvers.iter().all(|id| *id == us);
         let replied = d.notes.iter().skip(1).any(|n| !n.system && n.author.id != us);
-        threads.entry(fp.to_string()).or_insert(Thread { id: d.id.clone(), resolved, resolved_by_us, replied });
+        for fp in &fingerprints {
+            by_fingerprint.entry(fp.clone()).or_insert(threads.len());
+        }
+        threads.push(Thread { id: d.id.clone(), fingerprints, resolved, resolved_by_us, replied });
     }
-    Existing { summary, threads }
+    Existing { summary, threads, by_fingerprint }
 }
 
 enum Op<'a> {
-    Create { finding: &'a Finding, line: usize, position: DiffPosition, body: String },
-    Resolve { id: String, resolved: bool },
+    /// One discussion for findings on the same line.
+    Create {
+        findings: Vec<&'a Finding>,
+        line: usize,
+        position: DiffPosition,
+        body: String,
+    },
+    Resolve {
+        id: String,
+        resolved: bool,
+    },
 }
 
 pub(crate) fn run(
@@ -99,52 +119,71 @@ pub(crate) fn run(
         placed.push((f, line, position));
     }
 
+    // Findings on the same line share one discussion rather than stacking threads on, say, the
+    // `## Competencies` heading. A new finding never joins an existing thread: that thread's
+    // position belongs to an older diff version, and editing it would notify its participants;
+    // it gets a new discussion (shared with the other new findings on its line).
     let mut ops = Vec::new();
     let mut elsewhere: Vec<(&Finding, usize)> = Vec::new();
     let mut inline_count = 0;
     let mut kept = 0;
     let mut reopened = 0;
-    let mut new_threads = 0;
-    let mut overflow = 0;
+    let mut reopening: BTreeSet<usize> = BTreeSet::new();
+    let mut groups: Vec<(DiffPosition, usize, Vec<&Finding>)> = Vec::new();
     for (f, line, position) in placed {
         let fp = f.fingerprint();
         let Some(position) = position else {
             elsewhere.push((f, line));
             continue;
         };
-        match existing.threads.get(&fp) {
-            Some(t) => {
+        match existing.by_fingerprint.get(&fp) {
+            Some(&i) => {
                 inline_count += 1;
+                let t = &existing.threads[i];
                 if t.resolved && t.resolved_by_us && !t.replied {
-                    // We resolved it when the finding went away; it is back.
-                    ops.push(Op::Resolve { id: t.id.clone(), resolved: false });
-                    reopened += 1;
+                    // We resolved it when its findings went away; one is back.
+                    if reopening.insert(i) {
+                        ops.push(Op::Resolve { id: t.id.clone(), resolved: false });
+                        reopened += 1;
+                    } else {
+                        kept += 1;
+                    }
                 } else {
                     kept += 1;
                 }
             }
-            None if new_threads < opts.max_new_discussions => {
-                new_threads += 1;
-                inline_count += 1;
-                ops.push(Op::Create { finding: f, line, body: note::discussion_body(f), position });
-            }
-            None => {
-                overflow += 1;
-                elsewhere.push((f, line));
-            }
+            None => match groups.iter_mut().find(|(p, _, g)| {
+                p.new_path == position.new_path
+                    && p.new_line == position.new_line
+                    && g.len() < note::MAX_FINDINGS_PER_THREAD
+            }) {
+                Some((_, _, g)) => g.push(f),
+                None => groups.push((position, line, vec![f])),
+            },
+        }
+    }
+    let mut overflow = 0;
+    for (position, line, group) in groups {
+        if ops.iter().filter(|op| matches!(op, Op::Create { .. })).count() < opts.max_new_discussions {
+            inline_count += group.len();
+            ops.push(Op::Create { body: note::discussion_body(&group), findings: group, line, position });
+        } else {
+            overflow += group.len();
+            elsewhere.extend(group.into_iter().map(|f| (f, line)));
         }
     }
     if overflow > 0 {
         messages.push(format!(
-            "opened at most {} new inline discussions; {overflow} more are listed in the summary",
+            "opened at most {} new inline discussions; {overflow} more finding(s) are listed in the summary",
             opts.max_new_discussions
         ));
     }
     let current: BTreeSet<String> = outcome.findings.iter().map(Finding::fingerprint).collect();
     let mut resolved = 0;
-    for (fp, t) in &existing.threads {
-        // A thread a person replied to is theirs to close.
-        if !current.contains(fp) && !t.resolved && !t.replied {
+    for t in &existing.threads {
+        // A thread a person replied to is theirs to close; a grouped thread stays open while any
+        // of its findings remains.
+        if !t.resolved && !t.replied && !t.fingerprints.iter().any(|fp| current.contains(fp)) {
             ops.push(Op::Resolve { id: t.id.clone(), resolved: true });
             resolved += 1;
         }
@@ -161,17 +200,25 @@ pub(crate) fn run(
     let mut created = 0;
     for op in ops {
         match op {
-            Op::Create { finding, line, position, body } => {
+            Op::Create { findings, line, position, body } => {
+                let about = match findings.as_slice() {
+                    [one] => printable(&one.rule),
+                    many => {
+                        let mut rules: Vec<&str> = many.iter().map(|f| f.rule.as_str()).collect();
+                        rules.sort_unstable();
+                        rules.dedup();
+                        format!("{} findings ({})", many.len(), printable(&rules.join(", ")))
+                    }
+                };
                 writes.push(PlannedWrite {
                     method: "POST",
                     path: format!("{mr_path}/discussions"),
                     summary: format!(
-                        "inline discussion on {}:{} ({}{}) for {}",
+                        "inline discussion on {}:{} ({}{}) for {about}",
                         printable(&position.new_path),
                         position.new_line,
                         if position.old_line.is_some() { "context line" } else { "added line" },
                         position.old_line.map(|o| format!(", old line {o}")).unwrap_or_default(),
-                        printable(&finding.rule)
                     ),
                 });
                 if opts.dry_run {
@@ -180,15 +227,15 @@ pub(crate) fn run(
                 }
                 match api.create_discussion(project, iid, &body, &position) {
                     Ok(_) => created += 1,
-                    // GitLab refuses positions it cannot map to its diff (400); the finding is
+                    // GitLab refuses positions it cannot map to its diff (400); the findings are
                     // still reported, in the summary.
                     Err(GitlabError::Api { status: Some(400), message, .. }) => {
                         messages.push(format!(
                             "GitLab refused an inline discussion on {}:{} ({message}); listed in the summary",
                             position.new_path, position.new_line
                         ));
-                        inline_count -= 1;
-                        elsewhere.push((finding, line));
+                        inline_count -= findings.len();
+                        elsewhere.extend(findings.into_iter().map(|f| (f, line)));
                     }
                     Err(e) => return Err(e),
                 }

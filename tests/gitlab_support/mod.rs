@@ -3,6 +3,8 @@
 //! fake GitLab seeded with users for the DRI choice.
 #![allow(dead_code)]
 
+pub(crate) mod server;
+
 use promolint::diagnostic::{Finding, Severity};
 use promolint::gitlab::api::{FileDiff, MergeRequest, UserRef};
 use promolint::gitlab::fake::FakeGitLab;
