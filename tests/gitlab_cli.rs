@@ -262,8 +262,10 @@ fn first_run_rerun_and_fix_through_the_binary() {
     assert!(missing >= 4, "several competencies missing on one line: {missing}");
     // The report file is written as in `check` (its format's details are the renderer's tests).
     let cq: Value = serde_json::from_str(&std::fs::read_to_string(&cq).expect("codequality written")).expect("JSON");
-    let cq = cq.to_string();
-    assert!(cq.contains("placeholder-text") && cq.contains("missing-competency"), "{cq}");
+    let issues = cq.as_array().expect("Code Quality report is a JSON array");
+    let names: Vec<&str> = issues.iter().filter_map(|i| i["check_name"].as_str()).collect();
+    assert!(names.contains(&"placeholder-text") && names.contains(&"missing-competency"), "{names:?}");
+    assert!(issues.iter().all(|i| i["fingerprint"].as_str().is_some_and(|f| !f.is_empty())));
 
     let log = server.log();
     assert!(log.iter().all(|r| r.token.as_deref() == Some(TOKEN)));
