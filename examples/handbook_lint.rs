@@ -111,6 +111,13 @@ fn main() {
         }
     };
     let t_site = t0.elapsed();
+    if std::env::var_os("HB_IDS").is_some() {
+        for (i, page) in site.pages().iter().enumerate() {
+            let mut ids: Vec<_> = site.ids(i).iter().cloned().collect();
+            ids.sort();
+            eprintln!("IDS\t{}\t{}", page.url, ids.join("\t"));
+        }
+    }
     if std::env::var_os("HB_DUMP").is_some() {
         for doc in &docs {
             let Some(from) = site.page_of(&doc.path) else {

@@ -28,11 +28,17 @@ impl IdSources {
             .map(|h| {
                 let source = match &h.explicit_id {
                     Some(id) => IdSource::Explicit(id.clone()),
-                    None => IdSource::Heading(strip_shortcodes(&h.text)),
+                    None => {
+                        let raw = text.get(h.span.clone()).unwrap_or("");
+                        IdSource::Heading(hugo_heading_text(&strip_shortcodes(&h.text), raw))
+                    }
                 };
                 (h.span.start, Item::Source(source))
             })
             .collect();
+        for (at, heading) in nested_headings(text, body_start) {
+            ordered.push((at, Item::Source(IdSource::Heading(heading))));
+        }
         for (at, markdown, path) in includes(text, body_start) {
             ordered.push((at, Item::Include { markdown, path }));
         }
@@ -54,6 +60,7 @@ impl IdSources {
             }
         }
         html_ids(&text[body_start..], &mut out);
+        footnote_ids(&text[body_start..], &mut out);
         block_attribute_ids(&text[body_start..], &mut out);
         IdSources(out)
     }
@@ -148,6 +155,140 @@ fn strip_shortcodes(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The heading text Hugo 0.151 makes its id from. Goldmark's typographer turns `--`/`---` into
+/// dashes, which the anchorizer drops. Inside emphasis the built site's id stops at the first
+/// quote, apostrophe, intraword `_` or `[`: `## **We've Got You**` gets `we`,
+/// `## remote **temporary_branch**` gets `remote-temporary_`. (Measured against the built
+/// handbook; where the emphasis starts after other markup the text is left whole.)
+pub(crate) fn hugo_heading_text(text: &str, raw: &str) -> String {
+    let content = raw
+        .trim_start_matches('#')
+        .trim()
+        .trim_end_matches('#')
+        .trim_end();
+    let unlinked;
+    let text = if content.contains("](")
+        || !(content.contains("://") || content.contains('@') || content.contains("www."))
+    {
+        text
+    } else {
+        let code: Vec<&str> = content.split('`').skip(1).step_by(2).collect();
+        unlinked = drop_bare_links(text, &code);
+        unlinked.as_str()
+    };
+    let cut_from = emphasis_start(content)
+        .filter(|&p| text.starts_with(&content[..p]))
+        .unwrap_or(usize::MAX);
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' if i >= cut_from => break,
+            '\'' | '_' | '[' if i >= cut_from => {
+                out.push(c);
+                break;
+            }
+            '-' if chars.peek().is_some_and(|(_, n)| *n == '-') => {
+                while chars.peek().is_some_and(|(_, n)| *n == '-') {
+                    chars.next();
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Bare URLs and e-mail addresses in heading text: the built site's ids leave out text that
+/// goldmark's linkify turned into links.
+fn drop_bare_links(text: &str, code: &[&str]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        let is_link = word.contains("://")
+            || word.starts_with("www.")
+            || (word.contains('@') && word.rsplit('@').next().is_some_and(|d| d.contains('.')));
+        let is_link = is_link && !code.iter().any(|c| c.contains(word));
+        if i > 0 {
+            out.push(' ');
+        }
+        if !is_link {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// Where the first emphasis opens in a heading's raw text, if only plain text comes before it.
+fn emphasis_start(content: &str) -> Option<usize> {
+    let bytes = content.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'*' | b'_' => {
+                let at_word_start = i == 0 || bytes[i - 1].is_ascii_whitespace();
+                let next = bytes.get(i + 1).copied().unwrap_or(b' ');
+                let closes_later = content[i + 1..].contains(b as char);
+                return (at_word_start && !next.is_ascii_whitespace() && closes_later).then_some(i);
+            }
+            b'`' | b'[' | b'<' | b'&' | b'\\' | b'!' => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Headings inside list items and block quotes (`- ### Title`), which the document model keeps
+/// only as text: their raw text after the `#`s.
+fn nested_headings(text: &str, from: usize) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut offset = from;
+    let mut fence = false;
+    for line in text[from..].split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fence = !fence;
+            continue;
+        }
+        if fence {
+            continue;
+        }
+        let rest = if let Some(r) = t.strip_prefix(['-', '*', '+', '>']) {
+            r
+        } else {
+            let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+            match t[digits..].strip_prefix(['.', ')']) {
+                Some(r) if digits > 0 => r,
+                _ => continue,
+            }
+        };
+        if !rest.starts_with([' ', '\t']) {
+            continue;
+        }
+        let rest = rest.trim_start();
+        let hashes = rest.bytes().take_while(|&b| b == b'#').count();
+        if !(1..=6).contains(&hashes) || !rest[hashes..].starts_with([' ', '\t']) {
+            continue;
+        }
+        let title = rest[hashes..].trim().trim_end_matches('#').trim_end();
+        let title = title.replace(['*', '`'], "");
+        out.push((at, title));
+    }
+    out
+}
+
+/// Goldmark's footnote ids: `fn:N` for each definition and `fnref:N` for its first reference.
+fn footnote_ids(body: &str, out: &mut Vec<IdSource>) {
+    let count = body
+        .lines()
+        .filter(|l| l.starts_with("[^") && l.contains("]:"))
+        .count();
+    for n in 1..=count {
+        out.push(IdSource::Other(format!("fn:{n}")));
+        out.push(IdSource::Other(format!("fnref:{n}")));
+    }
 }
 
 /// `id="…"` of any raw HTML tag and `name="…"` of `<a>` tags.
@@ -262,6 +403,63 @@ mod tests {
                 (29, false, "i/b.md".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn heading_text_as_hugo_cuts_it() {
+        assert_eq!(
+            hugo_heading_text("We've Got You Covered:", "## **We've Got You Covered:**"),
+            "We'"
+        );
+        assert_eq!(
+            hugo_heading_text("2013: \"I want\"", "### *2013: \"I want\"*"),
+            "2013: "
+        );
+        assert_eq!(
+            hugo_heading_text(
+                "1. Logging (Rattle) [Required]",
+                "### 1. **Logging (Rattle) [Required]**"
+            ),
+            "1. Logging (Rattle) ["
+        );
+        assert_eq!(
+            hugo_heading_text("Mail abuse@x.com now", "## Mail abuse@x.com now"),
+            "Mail  now"
+        );
+        assert_eq!(
+            hugo_heading_text("Mail abuse@x.com", "## Mail `abuse@x.com`"),
+            "Mail abuse@x.com"
+        );
+        assert_eq!(
+            hugo_heading_text("What is the “All\"", "## *What is the “All\"*"),
+            "What is the “All"
+        );
+        assert_eq!(
+            hugo_heading_text("Using the --onto option", "#### Using the --onto option"),
+            "Using the onto option"
+        );
+        assert_eq!(
+            hugo_heading_text("The it's_here code", "## The `it's_here` code"),
+            "The it's_here code"
+        );
+        assert_eq!(
+            hugo_heading_text("GitLab's approach", "## GitLab's approach"),
+            "GitLab's approach"
+        );
+        assert_eq!(
+            hugo_heading_text("remote temporary_branch", "## remote **temporary_branch**"),
+            "remote temporary_"
+        );
+    }
+
+    #[test]
+    fn list_item_headings_and_footnotes() {
+        let text = "- ### E1/E2: Driven\n\n```\n- # not\n```\n\nA[^a]\n\n[^a]: note\n";
+        let doc = Document::parse("content/p.md", DocKind::Handbook, text.to_string());
+        let ids = ids_of(&IdSources::of_document(&doc, &|_| Arc::new(IdSources::default())).0);
+        assert!(ids.contains("e1e2-driven"), "{ids:?}");
+        assert!(!ids.contains("not"));
+        assert!(ids.contains("fn:1") && ids.contains("fnref:1"));
     }
 
     #[test]
