@@ -191,7 +191,8 @@ impl MisspelledKey {
             .max_distance
             .min(name.chars().count().saturating_sub(1) / 3)
             .max(1);
-        let best = did_you_mean(name, known.iter().map(String::as_str))?;
+        let len = name.len();
+        let best = did_you_mean(name, known.iter().map(String::as_str).filter(|k| k.len().abs_diff(len) <= limit))?;
         let best_lower = best.to_lowercase();
         let distance = levenshtein(&lower, &best_lower);
         let plural = lower.strip_suffix('s') == Some(best_lower.as_str())
@@ -249,26 +250,24 @@ fn links_of(doc: &Document) -> Vec<LinkRef<'_>> {
 fn html_hrefs(doc: &Document) -> Vec<(crate::diagnostic::Span, String)> {
     let text = doc.text();
     let start = doc.body_start.min(text.len());
+    let bytes = text.as_bytes();
+    if memchr::memmem::find(&bytes[start..], b"href").is_none() {
+        return Vec::new();
+    }
     let code: Vec<&crate::diagnostic::Span> = doc
         .opaque
         .iter()
-        .filter(|s| {
-            let t = text.get(s.start..s.end).unwrap_or("");
-            !t.trim_start().starts_with('<')
-        })
+        .filter(|s| !text.get(s.start..s.end).unwrap_or("").trim_start().starts_with('<'))
         .collect();
     let mut out = Vec::new();
-    for (pos, _) in text[start..]
-        .match_indices("<a ")
-        .chain(text[start..].match_indices("<A "))
-    {
+    for pos in memchr::memchr_iter(b'<', &bytes[start..]) {
         let at = start + pos;
-        if code.iter().any(|s| s.contains(&at)) {
+        let is_anchor = matches!(bytes.get(at + 1), Some(b'a' | b'A'))
+            && bytes.get(at + 2).is_some_and(u8::is_ascii_whitespace);
+        if !is_anchor || code.iter().any(|s| s.contains(&at)) {
             continue;
         }
-        let Some(end) = text[at..].find('>') else {
-            continue;
-        };
+        let Some(end) = memchr::memchr(b'>', &bytes[at..]) else { continue };
         let tag = &text[at..at + end];
         let Some(h) = tag.find("href=") else { continue };
         if !tag[..h].ends_with(char::is_whitespace) {
@@ -279,10 +278,8 @@ fn html_hrefs(doc: &Document) -> Vec<(crate::diagnostic::Span, String)> {
             Some(&q @ (b'"' | b'\'')) => value[1..].split(q as char).next().unwrap_or(""),
             _ => value.split(char::is_whitespace).next().unwrap_or(""),
         };
-        let href = href.replace("&amp;", "&");
-        out.push((at..at + end + 1, href));
+        out.push((at..at + end + 1, href.replace("&amp;", "&")));
     }
-    out.sort_by_key(|(s, _)| s.start);
     out
 }
 
@@ -380,7 +377,10 @@ impl Check for BrokenAnchor {
             let mut finding = ctx
                 .finding(doc, link.span.clone(), message)
                 .with_anchor(format!("{}|{}", doc.section_path(link.heading), link.dest));
-            let suggestion = did_you_mean(&fragment, ids.iter().map(String::as_str));
+            // Only ids of about the same length can be within `did_you_mean`'s distance.
+            let len = fragment.chars().count();
+            let near = ids.iter().map(String::as_str).filter(|id| id.len().abs_diff(len) <= (len / 3).max(2));
+            let suggestion = did_you_mean(&fragment, near);
             finding = match suggestion {
                 Some(id) => finding.with_help(format!("did you mean `#{id}`?")),
                 None => finding.with_help(

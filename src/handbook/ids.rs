@@ -242,45 +242,77 @@ fn emphasis_start(content: &str) -> Option<usize> {
 /// only as text: their raw text after the `#`s.
 fn nested_headings(text: &str, from: usize) -> Vec<(usize, String)> {
     let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut last_line = usize::MAX;
+    for pos in memchr::memchr_iter(b'#', &bytes[from..]) {
+        let at = from + pos;
+        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1).max(from);
+        if line_start == last_line {
+            continue;
+        }
+        last_line = line_start;
+        let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(text.len(), |i| at + i);
+        if let Some(title) = list_item_heading(&text[line_start..line_end]) {
+            out.push((line_start, title));
+        }
+    }
+    if !out.is_empty() {
+        let fences = fenced_ranges(text, from);
+        out.retain(|(at, _)| !fences.iter().any(|r| r.contains(at)));
+    }
+    out
+}
+
+/// `- ### Title` (or `1. ### Title`, `> ### Title`): the title.
+fn list_item_heading(line: &str) -> Option<String> {
+    let t = line.trim_start();
+    let rest = if let Some(r) = t.strip_prefix(['-', '*', '+', '>']) {
+        r
+    } else {
+        let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+        match t[digits..].strip_prefix(['.', ')']) {
+            Some(r) if digits > 0 => r,
+            _ => return None,
+        }
+    };
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let hashes = rest.bytes().take_while(|&b| b == b'#').count();
+    if !(1..=6).contains(&hashes) || !rest[hashes..].starts_with([' ', '\t']) {
+        return None;
+    }
+    let title = rest[hashes..].trim().trim_end_matches('#').trim_end();
+    Some(title.replace(['*', '`'], ""))
+}
+
+/// Byte ranges of fenced code blocks (``` or ~~~ lines) from `from` on.
+fn fenced_ranges(text: &str, from: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut open: Option<usize> = None;
     let mut offset = from;
-    let mut fence = false;
     for line in text[from..].split_inclusive('\n') {
-        let at = offset;
-        offset += line.len();
         let t = line.trim_start();
         if t.starts_with("```") || t.starts_with("~~~") {
-            fence = !fence;
-            continue;
-        }
-        if fence {
-            continue;
-        }
-        let rest = if let Some(r) = t.strip_prefix(['-', '*', '+', '>']) {
-            r
-        } else {
-            let digits = t.bytes().take_while(u8::is_ascii_digit).count();
-            match t[digits..].strip_prefix(['.', ')']) {
-                Some(r) if digits > 0 => r,
-                _ => continue,
+            match open.take() {
+                Some(start) => out.push(start..offset + line.len()),
+                None => open = Some(offset),
             }
-        };
-        if !rest.starts_with([' ', '\t']) {
-            continue;
         }
-        let rest = rest.trim_start();
-        let hashes = rest.bytes().take_while(|&b| b == b'#').count();
-        if !(1..=6).contains(&hashes) || !rest[hashes..].starts_with([' ', '\t']) {
-            continue;
-        }
-        let title = rest[hashes..].trim().trim_end_matches('#').trim_end();
-        let title = title.replace(['*', '`'], "");
-        out.push((at, title));
+        offset += line.len();
+    }
+    if let Some(start) = open {
+        out.push(start..text.len());
     }
     out
 }
 
 /// Goldmark's footnote ids: `fn:N` for each definition and `fnref:N` for its first reference.
 fn footnote_ids(body: &str, out: &mut Vec<IdSource>) {
+    if memmem::find(body.as_bytes(), b"[^").is_none() {
+        return;
+    }
     let count = body
         .lines()
         .filter(|l| l.starts_with("[^") && l.contains("]:"))
@@ -331,6 +363,9 @@ fn html_ids(body: &str, out: &mut Vec<IdSource>) {
 
 /// Block attributes on a line of their own after a block: `{#id}` or `{#id .class}`.
 fn block_attribute_ids(body: &str, out: &mut Vec<IdSource>) {
+    if memmem::find(body.as_bytes(), b"{#").is_none() {
+        return;
+    }
     for line in body.lines() {
         let t = line.trim();
         if let Some(inner) = t.strip_prefix('{').and_then(|r| r.strip_suffix('}'))

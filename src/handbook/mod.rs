@@ -15,7 +15,7 @@ use crate::rules::model::HandbookDef;
 use anchor::ids_of;
 use ids::{IdSources, include_sources_of};
 use rayon::prelude::*;
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -112,7 +112,7 @@ pub struct Site {
     unpublished: HashSet<String>,
     /// Top-level sections (`handbook`, `teamops`): links elsewhere are not the site's business.
     sections: HashSet<String>,
-    excludes: Vec<Regex>,
+    excludes: Option<RegexSet>,
     includes: Mutex<HashMap<String, Arc<IdSources>>>,
     skipped: Vec<Skipped>,
 }
@@ -298,20 +298,20 @@ impl Site {
         self.by_url.entry(url).or_insert(index);
     }
 
-    fn load_excludes(&mut self, configured: &[String]) -> Result<Vec<Regex>, SiteError> {
+    fn load_excludes(&mut self, configured: &[String]) -> Result<Option<RegexSet>, SiteError> {
         let mut excludes = Vec::new();
         for pattern in configured {
-            let re = Regex::new(pattern).map_err(|e| SiteError::BadPattern {
+            Regex::new(pattern).map_err(|e| SiteError::BadPattern {
                 pattern: pattern.clone(),
                 message: e.to_string(),
             })?;
-            excludes.push(re);
+            excludes.push(pattern.clone());
         }
         let hugolint = self.root.join(".hugolint.yaml");
         if let Ok(text) = std::fs::read_to_string(&hugolint) {
             for pattern in hugolint_patterns(&text) {
                 match Regex::new(&pattern) {
-                    Ok(re) => excludes.push(re),
+                    Ok(_) => excludes.push(pattern),
                     Err(e) => self.skipped.push(Skipped {
                         path: ".hugolint.yaml".to_string(),
                         reason: format!("exclusion pattern `{pattern}` ignored: {e}"),
@@ -319,7 +319,13 @@ impl Site {
                 }
             }
         }
-        Ok(excludes)
+        if excludes.is_empty() {
+            return Ok(None);
+        }
+        // One automaton for every pattern: links are many, patterns a few dozen.
+        RegexSet::new(&excludes)
+            .map(Some)
+            .map_err(|e| SiteError::BadPattern { pattern: excludes.join(" | "), message: e.to_string() })
     }
 
     /// `path` as a repository-relative, `/`-separated path (what `Page::path` holds).
@@ -494,14 +500,12 @@ impl Site {
     }
 
     fn is_excluded(&self, path: &str, fragment: Option<&str>) -> bool {
-        if self.excludes.is_empty() {
-            return false;
-        }
+        let Some(excludes) = &self.excludes else { return false };
         let subject = match fragment {
             Some(f) => format!("{path}#{f}"),
             None => path.to_string(),
         };
-        self.excludes.iter().any(|re| re.is_match(&subject))
+        excludes.is_match(&subject)
     }
 
     /// The ids a page's HTML has: heading ids (Hugo's, with includes), `{#id}`s, and `id`/`name`
