@@ -4,7 +4,9 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let Ok(t) = e.file_type() else { continue };
         if t.is_dir() {
@@ -29,12 +31,18 @@ fn main() {
     let nodes: usize = paths
         .par_iter()
         .map(|p| {
-            let Ok(bytes) = std::fs::read(p) else { return 0 };
+            let Ok(bytes) = std::fs::read(p) else {
+                return 0;
+            };
             let text = String::from_utf8_lossy(&bytes);
             let arena = comrak::Arena::new();
             let root = comrak::parse_document(&arena, &text, &options);
             root.descendants().count()
         })
         .sum();
-    eprintln!("files {} nodes {nodes} in {:?}", paths.len(), start.elapsed());
+    eprintln!(
+        "files {} nodes {nodes} in {:?}",
+        paths.len(),
+        start.elapsed()
+    );
 }

@@ -192,7 +192,13 @@ impl MisspelledKey {
             .min(name.chars().count().saturating_sub(1) / 3)
             .max(1);
         let len = name.len();
-        let best = did_you_mean(name, known.iter().map(String::as_str).filter(|k| k.len().abs_diff(len) <= limit))?;
+        let best = did_you_mean(
+            name,
+            known
+                .iter()
+                .map(String::as_str)
+                .filter(|k| k.len().abs_diff(len) <= limit),
+        )?;
         let best_lower = best.to_lowercase();
         let distance = levenshtein(&lower, &best_lower);
         let plural = lower.strip_suffix('s') == Some(best_lower.as_str())
@@ -257,7 +263,13 @@ fn html_hrefs(doc: &Document) -> Vec<(crate::diagnostic::Span, String)> {
     let code: Vec<&crate::diagnostic::Span> = doc
         .opaque
         .iter()
-        .filter(|s| !text.get(s.start..s.end).unwrap_or("").trim_start().starts_with('<'))
+        .filter(|s| {
+            !text
+                .get(s.start..s.end)
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('<')
+        })
         .collect();
     let mut out = Vec::new();
     for pos in memchr::memchr_iter(b'<', &bytes[start..]) {
@@ -267,7 +279,9 @@ fn html_hrefs(doc: &Document) -> Vec<(crate::diagnostic::Span, String)> {
         if !is_anchor || code.iter().any(|s| s.contains(&at)) {
             continue;
         }
-        let Some(end) = memchr::memchr(b'>', &bytes[at..]) else { continue };
+        let Some(end) = memchr::memchr(b'>', &bytes[at..]) else {
+            continue;
+        };
         let tag = &text[at..at + end];
         let Some(h) = tag.find("href=") else { continue };
         if !tag[..h].ends_with(char::is_whitespace) {
@@ -379,7 +393,10 @@ impl Check for BrokenAnchor {
                 .with_anchor(format!("{}|{}", doc.section_path(link.heading), link.dest));
             // Only ids of about the same length can be within `did_you_mean`'s distance.
             let len = fragment.chars().count();
-            let near = ids.iter().map(String::as_str).filter(|id| id.len().abs_diff(len) <= (len / 3).max(2));
+            let near = ids
+                .iter()
+                .map(String::as_str)
+                .filter(|id| id.len().abs_diff(len) <= (len / 3).max(2));
             let suggestion = did_you_mean(&fragment, near);
             finding = match suggestion {
                 Some(id) => finding.with_help(format!("did you mean `#{id}`?")),

@@ -246,7 +246,9 @@ fn nested_headings(text: &str, from: usize) -> Vec<(usize, String)> {
     let mut last_line = usize::MAX;
     for pos in memchr::memchr_iter(b'#', &bytes[from..]) {
         let at = from + pos;
-        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1).max(from);
+        let line_start = memchr::memrchr(b'\n', &bytes[..at])
+            .map_or(0, |i| i + 1)
+            .max(from);
         if line_start == last_line {
             continue;
         }

@@ -325,7 +325,10 @@ impl Site {
         // One automaton for every pattern: links are many, patterns a few dozen.
         RegexSet::new(&excludes)
             .map(Some)
-            .map_err(|e| SiteError::BadPattern { pattern: excludes.join(" | "), message: e.to_string() })
+            .map_err(|e| SiteError::BadPattern {
+                pattern: excludes.join(" | "),
+                message: e.to_string(),
+            })
     }
 
     /// `path` as a repository-relative, `/`-separated path (what `Page::path` holds).
@@ -500,7 +503,9 @@ impl Site {
     }
 
     fn is_excluded(&self, path: &str, fragment: Option<&str>) -> bool {
-        let Some(excludes) = &self.excludes else { return false };
+        let Some(excludes) = &self.excludes else {
+            return false;
+        };
         let subject = match fragment {
             Some(f) => format!("{path}#{f}"),
             None => path.to_string(),
