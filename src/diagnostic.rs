@@ -7,9 +7,7 @@ use std::fmt;
 use std::ops::Range;
 
 /// How serious a finding is. Ordered so that `Error > Warning > Info`.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -56,13 +54,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(
-        rule: &str,
-        severity: Severity,
-        path: &str,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(rule: &str, severity: Severity, path: &str, span: Span, message: impl Into<String>) -> Self {
         Finding {
             rule: rule.to_string(),
             severity,

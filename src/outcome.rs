@@ -48,27 +48,14 @@ impl LintOutcome {
             Some(src) => {
                 let (line, column) = src.lines.line_col(&src.text, finding.span.start);
                 let (end_line, end_column) = src.lines.line_col(&src.text, finding.span.end);
-                Position {
-                    line,
-                    column,
-                    end_line,
-                    end_column,
-                }
+                Position { line, column, end_line, end_column }
             }
-            None => Position {
-                line: 1,
-                column: 1,
-                end_line: 1,
-                end_column: 1,
-            },
+            None => Position { line: 1, column: 1, end_line: 1, end_column: 1 },
         }
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
+        self.findings.iter().filter(|f| f.severity == severity).count()
     }
 
     /// The most severe finding, if any.

@@ -34,10 +34,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
                 line_col_to_offset(text, line, col)
             })
         });
-        YamlError {
-            message: first_line(&err.to_string()),
-            offset,
-        }
+        YamlError { message: first_line(&err.to_string()), offset }
     })
 }
 
@@ -54,9 +51,6 @@ fn line_col_to_offset(text: &str, line: usize, col: usize) -> Option<usize> {
         start += text[start..].find('\n')? + 1;
     }
     let line_text = &text[start..];
-    let byte_col = line_text
-        .char_indices()
-        .nth(col.saturating_sub(1))
-        .map_or(line_text.len(), |(i, _)| i);
+    let byte_col = line_text.char_indices().nth(col.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i);
     Some(start + byte_col)
 }

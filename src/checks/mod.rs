@@ -59,18 +59,12 @@ pub fn lookup(kind: &str) -> Option<Factory> {
 
 /// Names of every check kind, for "did you mean".
 pub fn kind_names() -> Vec<&'static str> {
-    promotion::KINDS
-        .iter()
-        .chain(handbook::KINDS.iter())
-        .map(|(name, _)| *name)
-        .collect()
+    promotion::KINDS.iter().chain(handbook::KINDS.iter()).map(|(name, _)| *name).collect()
 }
 
 /// Deserialises a rule's options into a check's typed options, rejecting unknown keys.
 pub fn parse_options<T: serde::de::DeserializeOwned>(options: &RuleOptions) -> Result<T, String> {
-    let map: serde_json::Map<String, serde_json::Value> = options
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let map: serde_json::Map<String, serde_json::Value> =
+        options.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
 }

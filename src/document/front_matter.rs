@@ -46,9 +46,7 @@ impl FrontMatter {
     /// The span of a top-level key, for findings about it.
     pub fn key_span(&self, key: &str) -> Option<Span> {
         match self {
-            FrontMatter::Yaml { keys, .. } => {
-                keys.iter().find(|k| k.name == key).map(|k| k.span.clone())
-            }
+            FrontMatter::Yaml { keys, .. } => keys.iter().find(|k| k.name == key).map(|k| k.span.clone()),
             _ => None,
         }
     }
@@ -56,9 +54,7 @@ impl FrontMatter {
     pub fn span(&self) -> Option<Span> {
         match self {
             FrontMatter::None => None,
-            FrontMatter::Yaml { span, .. } | FrontMatter::Invalid { span, .. } => {
-                Some(span.clone())
-            }
+            FrontMatter::Yaml { span, .. } | FrontMatter::Invalid { span, .. } => Some(span.clone()),
         }
     }
 }
@@ -67,9 +63,7 @@ impl FrontMatter {
 pub fn parse_front_matter(text: &str) -> (FrontMatter, usize) {
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let rest = &text[start..];
-    let Some(first_end) = rest.find('\n') else {
-        return (FrontMatter::None, 0);
-    };
+    let Some(first_end) = rest.find('\n') else { return (FrontMatter::None, 0) };
     if rest[..first_end].trim_end() != "---" {
         return (FrontMatter::None, 0);
     }
@@ -102,22 +96,14 @@ pub fn parse_front_matter(text: &str) -> (FrontMatter, usize) {
 fn parse_yaml(text: &str, span: Span) -> FrontMatter {
     let yaml = &text[span.clone()];
     if yaml.trim().is_empty() {
-        return FrontMatter::Yaml {
-            span,
-            value: Value::Object(Default::default()),
-            keys: Vec::new(),
-        };
+        return FrontMatter::Yaml { span, value: Value::Object(Default::default()), keys: Vec::new() };
     }
     match crate::yaml::from_str::<Value>(yaml) {
         Ok(value @ Value::Object(_)) => {
             let keys = top_level_keys(yaml, span.start);
             FrontMatter::Yaml { span, value, keys }
         }
-        Ok(Value::Null) => FrontMatter::Yaml {
-            span,
-            value: Value::Object(Default::default()),
-            keys: Vec::new(),
-        },
+        Ok(Value::Null) => FrontMatter::Yaml { span, value: Value::Object(Default::default()), keys: Vec::new() },
         Ok(_) => FrontMatter::Invalid {
             span,
             message: "front matter must be a mapping of keys to values".to_string(),
@@ -125,11 +111,7 @@ fn parse_yaml(text: &str, span: Span) -> FrontMatter {
         },
         Err(err) => {
             let at = err.offset.map(|o| span.start + o.min(yaml.len()));
-            FrontMatter::Invalid {
-                span,
-                message: err.message,
-                at,
-            }
+            FrontMatter::Invalid { span, message: err.message, at }
         }
     }
 }
@@ -146,10 +128,7 @@ fn top_level_keys(yaml: &str, base: usize) -> Vec<FrontMatterKey> {
             let name = line[..colon].trim().trim_matches(|c| c == '"' || c == '\'');
             if !name.is_empty() {
                 let start = base + offset;
-                keys.push(FrontMatterKey {
-                    name: name.to_string(),
-                    span: start..start + colon,
-                });
+                keys.push(FrontMatterKey { name: name.to_string(), span: start..start + colon });
             }
         }
         offset += line.len();
@@ -186,21 +165,13 @@ mod tests {
 
     #[test]
     fn alias_bomb_is_refused_quickly() {
-        let mut y =
-            String::from("---\na: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+        let mut y = String::from("---\na: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
         for i in 0..12 {
-            let prev = if i == 0 {
-                "a".to_string()
-            } else {
-                format!("l{}", i - 1)
-            };
+            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
             y.push_str(&format!("l{i}: &l{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
         }
         y.push_str("---\n");
         let (fm, _) = parse_front_matter(&y);
-        assert!(
-            matches!(fm, FrontMatter::Invalid { .. }),
-            "alias bomb must not expand"
-        );
+        assert!(matches!(fm, FrontMatter::Invalid { .. }), "alias bomb must not expand");
     }
 }

@@ -130,11 +130,7 @@ impl Document {
         let line_offset = source.lines.line_of(body_start) - 1;
         let arena = Arena::new();
         let root = comrak::parse_document(&arena, body, &markdown_options());
-        let mut walker = Walker {
-            doc: &mut doc,
-            line_offset,
-            current_heading: None,
-        };
+        let mut walker = Walker { doc: &mut doc, line_offset, current_heading: None };
         for child in root.children() {
             walker.block(child);
         }
@@ -160,9 +156,7 @@ impl Document {
     pub fn children(&self, i: usize) -> Vec<usize> {
         let range = self.subheadings(i);
         let min = range.clone().map(|j| self.headings[j].level).min();
-        range
-            .filter(|&j| Some(self.headings[j].level) == min)
-            .collect()
+        range.filter(|&j| Some(self.headings[j].level) == min).collect()
     }
 
     /// Blocks whose closest heading is `i`.
@@ -180,12 +174,7 @@ impl Document {
 
     /// The first heading whose normalised text is one of `names` (normalised), at `level` if given,
     /// and inside `within` if given.
-    pub fn find_heading(
-        &self,
-        names: &[String],
-        level: Option<u8>,
-        within: Option<usize>,
-    ) -> Option<usize> {
+    pub fn find_heading(&self, names: &[String], level: Option<u8>, within: Option<usize>) -> Option<usize> {
         let candidates: Box<dyn Iterator<Item = usize>> = match within {
             Some(w) => Box::new(self.subheadings(w)),
             None => Box::new(0..self.headings.len()),
@@ -198,9 +187,7 @@ impl Document {
 
     /// A section path for finding anchors: "competencies > technical > debugging".
     pub fn section_path(&self, heading: Option<usize>) -> String {
-        let Some(mut i) = heading else {
-            return String::new();
-        };
+        let Some(mut i) = heading else { return String::new() };
         let mut parts = vec![self.headings[i].norm.clone()];
         loop {
             let level = self.headings[i].level;
@@ -257,11 +244,7 @@ impl Walker<'_> {
         let pos = node.data().sourcepos;
         let start = self.offset(pos.start.line, pos.start.column);
         // sourcepos end is inclusive; a zero end (some inlines) means "unknown".
-        let end = if pos.end.line == 0 {
-            start
-        } else {
-            self.offset(pos.end.line, pos.end.column) + 1
-        };
+        let end = if pos.end.line == 0 { start } else { self.offset(pos.end.line, pos.end.column) + 1 };
         let end = end.min(self.doc.source.text.len()).max(start);
         start..end
     }
@@ -351,17 +334,9 @@ impl Walker<'_> {
                     let text = t.to_string();
                     drop(data);
                     let span = self.span_of(child);
-                    self.doc.texts.push(TextRun {
-                        text,
-                        span,
-                        heading: self.current_heading,
-                        in_heading,
-                    });
+                    self.doc.texts.push(TextRun { text, span, heading: self.current_heading, in_heading });
                 }
-                NodeValue::CodeBlock(_)
-                | NodeValue::HtmlBlock(_)
-                | NodeValue::Code(_)
-                | NodeValue::HtmlInline(_) => {
+                NodeValue::CodeBlock(_) | NodeValue::HtmlBlock(_) | NodeValue::Code(_) | NodeValue::HtmlInline(_) => {
                     drop(data);
                     let span = self.span_of(child);
                     self.doc.opaque.push(span);
@@ -380,9 +355,7 @@ fn collect_text<'a>(node: &'a AstNode<'a>, _visit: &mut dyn FnMut(&str, usize)) 
             NodeValue::Text(t) => out.push_str(t),
             NodeValue::Code(c) => out.push_str(&c.literal),
             NodeValue::SoftBreak | NodeValue::LineBreak => out.push(' '),
-            NodeValue::Paragraph | NodeValue::Item(_) if !out.is_empty() && !out.ends_with(' ') => {
-                out.push(' ')
-            }
+            NodeValue::Paragraph | NodeValue::Item(_) if !out.is_empty() && !out.ends_with(' ') => out.push(' '),
             _ => {}
         }
     }
@@ -396,9 +369,7 @@ fn split_explicit_id(raw: &str) -> (String, Option<String>) {
         && let Some(open) = trimmed.rfind('{')
     {
         let inner = &trimmed[open + 1..trimmed.len() - 1];
-        let id = inner
-            .split_whitespace()
-            .find_map(|part| part.strip_prefix('#'));
+        let id = inner.split_whitespace().find_map(|part| part.strip_prefix('#'));
         if inner.trim_start().starts_with('#') || inner.trim_start().starts_with('.') {
             let text = trimmed[..open].trim_end().to_string();
             return (text, id.map(str::to_string));
@@ -430,19 +401,13 @@ mod tests {
         assert_eq!(link.url, "https://x.test/1");
         assert_eq!(&src[link.span.clone()], "[it](https://x.test/1)");
         assert_eq!(d.blocks[2].kind, BlockKind::Paragraph);
-        assert_eq!(
-            d.section_path(Some(2)),
-            "competencies > technical > deep work"
-        );
+        assert_eq!(d.section_path(Some(2)), "competencies > technical > deep work");
         assert_eq!(d.children(0), vec![1]);
     }
 
     #[test]
     fn normalizes_headings() {
-        assert_eq!(
-            normalize_heading("  Diversity, Inclusion & Belonging "),
-            "diversity inclusion belonging"
-        );
+        assert_eq!(normalize_heading("  Diversity, Inclusion & Belonging "), "diversity inclusion belonging");
         assert_eq!(normalize_heading("🤝 Collaboration"), "collaboration");
         assert_eq!(normalize_heading("Business-Results:"), "business results");
     }

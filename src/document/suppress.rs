@@ -17,9 +17,7 @@ impl Suppressions {
         let body = &text[body_start..];
         for (pos, _) in body.match_indices("<!-- promolint-") {
             let at = body_start + pos;
-            let Some(end) = text[at..].find("-->") else {
-                continue;
-            };
+            let Some(end) = text[at..].find("-->") else { continue };
             let inner = text[at + 5..at + end].trim();
             let line = lines.line_of(at);
             let mut words = inner.split_whitespace();

@@ -33,10 +33,7 @@ pub enum RulesError {
         help: Option<String>,
     },
     #[error("cannot read rules from {path}: {source}")]
-    #[diagnostic(
-        code(promolint::rules::io),
-        help("check that the directory exists and is readable")
-    )]
+    #[diagnostic(code(promolint::rules::io), help("check that the directory exists and is readable"))]
     Io {
         path: String,
         #[source]
@@ -110,10 +107,7 @@ pub fn builtin_sources() -> Vec<RulesSource> {
         .files()
         .filter(|f| is_yaml(f.path()))
         .filter_map(|f| {
-            Some(RulesSource {
-                name: format!("<built-in>/{}", f.path().display()),
-                text: f.contents_utf8()?.to_string(),
-            })
+            Some(RulesSource { name: format!("<built-in>/{}", f.path().display()), text: f.contents_utf8()?.to_string() })
         })
         .collect();
     files.sort_by(|a, b| a.name.cmp(&b.name));
@@ -122,10 +116,7 @@ pub fn builtin_sources() -> Vec<RulesSource> {
 
 /// The `.yml`/`.yaml` files of a directory, in name order.
 pub fn dir_sources(dir: &Path) -> Result<Vec<RulesSource>, RulesError> {
-    let io = |source| RulesError::Io {
-        path: dir.display().to_string(),
-        source,
-    };
+    let io = |source| RulesError::Io { path: dir.display().to_string(), source };
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(Result::ok)
@@ -136,14 +127,8 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<RulesSource>, RulesError> {
     paths
         .into_iter()
         .map(|p| {
-            let text = std::fs::read_to_string(&p).map_err(|source| RulesError::Io {
-                path: p.display().to_string(),
-                source,
-            })?;
-            Ok(RulesSource {
-                name: p.display().to_string(),
-                text,
-            })
+            let text = std::fs::read_to_string(&p).map_err(|source| RulesError::Io { path: p.display().to_string(), source })?;
+            Ok(RulesSource { name: p.display().to_string(), text })
         })
         .collect()
 }
@@ -169,13 +154,7 @@ impl RuleSet {
         let mut rule_index: BTreeMap<String, usize> = BTreeMap::new();
         for source in sources {
             let file: RulesFile = crate::yaml::from_str(&source.text).map_err(|e| {
-                invalid(
-                    source,
-                    e.message.clone(),
-                    e.offset,
-                    "here",
-                    Some(schema_help(&e.message)),
-                )
+                invalid(source, e.message.clone(), e.offset, "here", Some(schema_help(&e.message)))
             })?;
             let mut seen_here: BTreeMap<String, ()> = BTreeMap::new();
             for def in file.rules {
@@ -202,28 +181,11 @@ impl RuleSet {
                 let Some(factory) = checks::lookup(&kind) else {
                     let help = did_you_mean(&kind, checks::kind_names().into_iter())
                         .map(|s| format!("did you mean `{s}`?"))
-                        .or_else(|| {
-                            Some(format!(
-                                "known check kinds: {}",
-                                checks::kind_names().join(", ")
-                            ))
-                        });
-                    return Err(invalid(
-                        source,
-                        format!("unknown check kind `{kind}`"),
-                        offset_of(&def.check),
-                        "unknown kind",
-                        help,
-                    ));
+                        .or_else(|| Some(format!("known check kinds: {}", checks::kind_names().join(", "))));
+                    return Err(invalid(source, format!("unknown check kind `{kind}`"), offset_of(&def.check), "unknown kind", help));
                 };
                 let check = factory(&def.options).map_err(|msg| {
-                    invalid(
-                        source,
-                        format!("rule `{id}`: invalid options: {msg}"),
-                        offset_of(&def.id),
-                        "in this rule",
-                        None,
-                    )
+                    invalid(source, format!("rule `{id}`: invalid options: {msg}"), offset_of(&def.id), "in this rule", None)
                 })?;
                 let compiled = CompiledRule {
                     id: id.clone(),
@@ -250,11 +212,7 @@ impl RuleSet {
             }
             for role in file.roles {
                 let compiled = compile_role(role, &source.name);
-                match set
-                    .roles
-                    .iter_mut()
-                    .find(|r| r.names[0] == compiled.names[0])
-                {
+                match set.roles.iter_mut().find(|r| r.names[0] == compiled.names[0]) {
                     Some(existing) => *existing = compiled,
                     None => set.roles.push(compiled),
                 }
@@ -270,11 +228,7 @@ impl RuleSet {
                     source: value.source,
                     min_evidence: value.min_evidence.unwrap_or(1),
                 };
-                match set
-                    .values
-                    .iter_mut()
-                    .find(|v| v.names[0] == compiled.names[0])
-                {
+                match set.values.iter_mut().find(|v| v.names[0] == compiled.names[0]) {
                     Some(existing) => *existing = compiled,
                     None => set.values.push(compiled),
                 }
@@ -325,10 +279,7 @@ impl RuleSet {
     }
 
     /// Applies per-rule severities from the configuration; an unknown rule id is an error message.
-    pub fn apply_overrides(
-        &mut self,
-        overrides: &BTreeMap<String, SeverityOverride>,
-    ) -> Result<(), String> {
+    pub fn apply_overrides(&mut self, overrides: &BTreeMap<String, SeverityOverride>) -> Result<(), String> {
         for (id, o) in overrides {
             let Some(rule) = self.rules.iter_mut().find(|r| &r.id == id) else {
                 let names: Vec<String> = self.rules.iter().map(|r| r.id.clone()).collect();
@@ -356,10 +307,10 @@ impl RuleSet {
     /// Whether `from → to` is a step of the career graph.
     pub fn is_step(&self, from: &str, to: &str) -> bool {
         let (from, to) = (self.canonical_role(from), self.canonical_role(to));
-        self.career.steps.iter().any(|s| {
-            self.canonical_role(&s.from) == from
-                && s.to.iter().any(|t| self.canonical_role(t) == to)
-        })
+        self.career
+            .steps
+            .iter()
+            .any(|s| self.canonical_role(&s.from) == from && s.to.iter().any(|t| self.canonical_role(t) == to))
     }
 
     /// Roles reachable in one step from `from`.
@@ -453,20 +404,10 @@ fn offset_of<T>(s: &Spanned<T>) -> Option<usize> {
     s.referenced.span().byte_offset().map(|o| o as usize)
 }
 
-fn invalid(
-    source: &RulesSource,
-    message: String,
-    offset: Option<usize>,
-    label: &str,
-    help: Option<String>,
-) -> RulesError {
+fn invalid(source: &RulesSource, message: String, offset: Option<usize>, label: &str, help: Option<String>) -> RulesError {
     let span = offset.map(|o| {
         let o = crate::diagnostic::floor_char_boundary(&source.text, o);
-        let len = source.text[o..]
-            .find(['\n', ':'])
-            .unwrap_or(0)
-            .max(1)
-            .min(source.text.len() - o);
+        let len = source.text[o..].find(['\n', ':']).unwrap_or(0).max(1).min(source.text.len() - o);
         SourceSpan::new(o.into(), len)
     });
     RulesError::Invalid {
@@ -494,9 +435,7 @@ fn schema_help(message: &str) -> String {
 
 fn is_kebab(id: &str) -> bool {
     !id.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !id.starts_with('-')
         && !id.ends_with('-')
 }
@@ -539,10 +478,7 @@ mod tests {
     fn edit_distance_and_suggestions() {
         assert_eq!(levenshtein("decription", "description"), 1);
         assert_eq!(levenshtein("tilte", "title"), 1);
-        assert_eq!(
-            did_you_mean("Title", ["title", "weight"].into_iter()),
-            Some("title")
-        );
+        assert_eq!(did_you_mean("Title", ["title", "weight"].into_iter()), Some("title"));
         assert_eq!(did_you_mean("zzzzzz", ["title"].into_iter()), None);
     }
 }
