@@ -3,9 +3,19 @@
 
 pub mod changes;
 pub mod checks;
+pub mod cli;
+pub mod cmd;
+pub mod config;
 pub mod diagnostic;
 pub mod document;
+pub mod engine;
+pub mod explain;
+pub mod git;
+pub mod gitlab;
 pub mod handbook;
 pub mod outcome;
+pub mod report;
 pub mod rules;
+pub mod shard;
+pub mod team;
 pub mod yaml;

@@ -73,6 +73,12 @@ pub struct Coverage {
     pub current_role: Option<String>,
     pub target_role: String,
     pub rows: Vec<CoverageRow>,
+    /// Usernames the rules name as reviewers for this promotion (the role's DRI strategy), in order
+    /// of preference.
+    pub dri_candidates: Vec<String>,
+    /// A username whose manager in the team file is also a candidate (the DRI strategy's
+    /// `team_manager_of`).
+    pub dri_manager_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

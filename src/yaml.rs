@@ -38,8 +38,14 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     })
 }
 
+/// The message without serde-saphyr's "at line L, column C": lines count from the start of the
+/// parsed text, which for front matter is not the file's; callers point at the offset instead.
 fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or(s).trim().to_string()
+    let line = s.lines().next().unwrap_or(s).trim();
+    match line.rfind(" at line ") {
+        Some(i) if line[i..].contains("column") => line[..i].trim_end_matches(',').to_string(),
+        _ => line.to_string(),
+    }
 }
 
 fn line_col_to_offset(text: &str, line: usize, col: usize) -> Option<usize> {

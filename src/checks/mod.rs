@@ -4,6 +4,7 @@
 
 pub mod handbook;
 pub mod promotion;
+pub mod prose;
 
 use crate::changes::ChangeSet;
 use crate::diagnostic::{Finding, Severity, Span};
@@ -50,21 +51,20 @@ impl CheckContext<'_> {
 
 /// Every check kind, by the name rules use in `check:`.
 pub fn lookup(kind: &str) -> Option<Factory> {
-    promotion::KINDS
-        .iter()
-        .chain(handbook::KINDS.iter())
-        .find(|(name, _)| *name == kind)
-        .map(|(_, factory)| *factory)
+    all_kinds().find(|(name, _)| *name == kind).map(|(_, factory)| *factory)
 }
 
 /// Names of every check kind, for "did you mean".
 pub fn kind_names() -> Vec<&'static str> {
-    promotion::KINDS.iter().chain(handbook::KINDS.iter()).map(|(name, _)| *name).collect()
+    all_kinds().map(|(name, _)| *name).collect()
+}
+
+fn all_kinds() -> impl Iterator<Item = &'static (&'static str, Factory)> {
+    promotion::KINDS.iter().chain(prose::KINDS).chain(handbook::KINDS)
 }
 
 /// Deserialises a rule's options into a check's typed options, rejecting unknown keys.
 pub fn parse_options<T: serde::de::DeserializeOwned>(options: &RuleOptions) -> Result<T, String> {
-    let map: serde_json::Map<String, serde_json::Value> =
-        options.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let map: serde_json::Map<String, serde_json::Value> = options.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
 }

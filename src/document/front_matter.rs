@@ -168,7 +168,9 @@ mod tests {
         let mut y = String::from("---\na: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
         for i in 0..12 {
             let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
-            y.push_str(&format!("l{i}: &l{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+            y.push_str(&format!(
+                "l{i}: &l{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+            ));
         }
         y.push_str("---\n");
         let (fm, _) = parse_front_matter(&y);

@@ -34,8 +34,10 @@ pub struct Document {
     pub links: Vec<Link>,
     /// Text of paragraphs, list items and headings, for prose checks.
     pub texts: Vec<TextRun>,
-    /// Fenced and indented code, HTML blocks and comments: raw scans skip these.
-    pub opaque: Vec<Span>,
+    /// Fenced and indented code blocks and code spans: raw scans skip these.
+    pub code: Vec<Span>,
+    /// HTML comments (`<!-- … -->`), which are not rendered.
+    pub comments: Vec<Span>,
     pub suppressions: Suppressions,
 }
 
@@ -62,8 +64,10 @@ pub struct Block {
     pub kind: BlockKind,
     /// Index of the closest heading above, if any.
     pub heading: Option<usize>,
-    /// Rendered text, nested list items included.
+    /// Rendered text, nested list items included; paragraphs and items separated by newlines.
     pub text: String,
+    /// The same without inline code, for placeholder tests (`TODO` in code is an example).
+    pub plain: String,
     pub span: Span,
     /// Indices into `Document::links`.
     pub links: Vec<usize>,
@@ -123,7 +127,8 @@ impl Document {
             blocks: Vec::new(),
             links: Vec::new(),
             texts: Vec::new(),
-            opaque: Vec::new(),
+            code: Vec::new(),
+            comments: Vec::new(),
             suppressions: Suppressions::default(),
         };
         let body = &source.text[body_start..];
@@ -134,7 +139,9 @@ impl Document {
         for child in root.children() {
             walker.block(child);
         }
-        doc.suppressions = Suppressions::scan(&source.text, &source.lines, body_start);
+        doc.comments = html_comments(&source.text, body_start);
+        doc.comments.retain(|c| !doc.code.iter().any(|code| code.contains(&c.start)));
+        doc.suppressions = Suppressions::scan(&source.text, &source.lines, &doc.comments);
         doc
     }
 
@@ -145,10 +152,8 @@ impl Document {
     /// The range of headings nested under heading `i`: `i+1 .. end`.
     pub fn subheadings(&self, i: usize) -> std::ops::Range<usize> {
         let level = self.headings[i].level;
-        let end = self.headings[i + 1..]
-            .iter()
-            .position(|h| h.level <= level)
-            .map_or(self.headings.len(), |p| i + 1 + p);
+        let end =
+            self.headings[i + 1..].iter().position(|h| h.level <= level).map_or(self.headings.len(), |p| i + 1 + p);
         i + 1..end
     }
 
@@ -167,9 +172,7 @@ impl Document {
     /// Blocks anywhere under heading `i`, its subsections included.
     pub fn blocks_within(&self, i: usize) -> impl Iterator<Item = &Block> {
         let range = self.subheadings(i);
-        self.blocks
-            .iter()
-            .filter(move |b| b.heading.is_some_and(|h| h == i || range.contains(&h)))
+        self.blocks.iter().filter(move |b| b.heading.is_some_and(|h| h == i || range.contains(&h)))
     }
 
     /// The first heading whose normalised text is one of `names` (normalised), at `level` if given,
@@ -181,7 +184,7 @@ impl Document {
         };
         candidates.into_iter().find(|&i| {
             let h = &self.headings[i];
-            level.is_none_or(|l| h.level == l) && names.iter().any(|n| *n == h.norm)
+            level.is_none_or(|l| h.level == l) && names.contains(&h.norm)
         })
     }
 
@@ -209,9 +212,14 @@ impl Document {
         0..end
     }
 
-    /// Whether `offset` lies in code, an HTML block or a comment.
+    /// Whether `offset` lies in code or an HTML comment: text a reader never sees as prose.
     pub fn is_opaque(&self, offset: usize) -> bool {
-        self.opaque.iter().any(|r| r.contains(&offset))
+        self.code.iter().chain(&self.comments).any(|r| r.contains(&offset))
+    }
+
+    /// Prose words of the body: paragraphs and list items, not headings, code or URLs.
+    pub fn prose_words(&self) -> usize {
+        self.texts.iter().filter(|t| !t.in_heading).map(|t| count_words(&t.text)).sum()
     }
 }
 
@@ -254,7 +262,7 @@ impl Walker<'_> {
         let value = node.data().value.clone();
         match value {
             NodeValue::Heading(h) => {
-                let raw = collect_text(node, &mut |_, _| {});
+                let raw = collect_text(node, true);
                 let (text, explicit_id) = split_explicit_id(&raw);
                 let index = self.doc.headings.len();
                 self.doc.headings.push(Heading {
@@ -273,11 +281,13 @@ impl Walker<'_> {
                     let first_link = self.doc.links.len();
                     self.inlines(item, false);
                     let links = (first_link..self.doc.links.len()).collect();
-                    let text = collect_text(item, &mut |_, _| {});
+                    let text = collect_text(item, true);
+                    let plain = collect_text(item, false);
                     self.doc.blocks.push(Block {
                         kind: BlockKind::ListItem,
                         heading: self.current_heading,
                         text,
+                        plain,
                         span,
                         links,
                     });
@@ -287,18 +297,21 @@ impl Walker<'_> {
                 let first_link = self.doc.links.len();
                 self.inlines(node, false);
                 let links = (first_link..self.doc.links.len()).collect();
-                let text = collect_text(node, &mut |_, _| {});
+                let text = collect_text(node, true);
+                let plain = collect_text(node, false);
                 self.doc.blocks.push(Block {
                     kind: BlockKind::Paragraph,
                     heading: self.current_heading,
                     text,
+                    plain,
                     span,
                     links,
                 });
             }
-            NodeValue::CodeBlock(_) | NodeValue::HtmlBlock(_) => {
-                self.doc.opaque.push(span);
+            NodeValue::CodeBlock(_) => {
+                self.doc.code.push(span);
             }
+            NodeValue::HtmlBlock(_) => {}
             NodeValue::BlockQuote | NodeValue::Table(_) | NodeValue::FootnoteDefinition(_) => {
                 self.inlines(node, false);
             }
@@ -318,17 +331,10 @@ impl Walker<'_> {
                     let url = link.url.clone();
                     drop(data);
                     let span = self.span_of(child);
-                    let text = collect_text(child, &mut |_, _| {});
+                    let text = collect_text(child, true);
                     let raw = &self.doc.source.text[span.clone()];
                     let autolink = !raw.starts_with('[') && !raw.starts_with("![");
-                    self.doc.links.push(Link {
-                        url,
-                        text,
-                        span,
-                        heading: self.current_heading,
-                        is_image,
-                        autolink,
-                    });
+                    self.doc.links.push(Link { url, text, span, heading: self.current_heading, is_image, autolink });
                 }
                 NodeValue::Text(t) => {
                     let text = t.to_string();
@@ -336,10 +342,10 @@ impl Walker<'_> {
                     let span = self.span_of(child);
                     self.doc.texts.push(TextRun { text, span, heading: self.current_heading, in_heading });
                 }
-                NodeValue::CodeBlock(_) | NodeValue::HtmlBlock(_) | NodeValue::Code(_) | NodeValue::HtmlInline(_) => {
+                NodeValue::CodeBlock(_) | NodeValue::Code(_) => {
                     drop(data);
                     let span = self.span_of(child);
-                    self.doc.opaque.push(span);
+                    self.doc.code.push(span);
                 }
                 _ => {}
             }
@@ -347,15 +353,33 @@ impl Walker<'_> {
     }
 }
 
-/// The rendered text of a node: text, code spans, line breaks as spaces.
-fn collect_text<'a>(node: &'a AstNode<'a>, _visit: &mut dyn FnMut(&str, usize)) -> String {
+/// Words in text: runs of letters or digits, URLs not counted.
+pub fn count_words(text: &str) -> usize {
+    text.split_whitespace().filter(|w| !w.contains("://") && w.chars().any(char::is_alphanumeric)).count()
+}
+
+fn html_comments(text: &str, from: usize) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut pos = from;
+    while let Some(start) = text[pos..].find("<!--") {
+        let start = pos + start;
+        let end = text[start + 4..].find("-->").map_or(text.len(), |e| start + 4 + e + 3);
+        out.push(start..end);
+        pos = end;
+    }
+    out
+}
+
+/// The rendered text of a node: text and (if `code`) code spans; line breaks as spaces, and a
+/// newline between paragraphs and list items.
+fn collect_text<'a>(node: &'a AstNode<'a>, code: bool) -> String {
     let mut out = String::new();
     for child in node.descendants() {
         match &child.data().value {
             NodeValue::Text(t) => out.push_str(t),
-            NodeValue::Code(c) => out.push_str(&c.literal),
+            NodeValue::Code(c) if code => out.push_str(&c.literal),
             NodeValue::SoftBreak | NodeValue::LineBreak => out.push(' '),
-            NodeValue::Paragraph | NodeValue::Item(_) if !out.is_empty() && !out.ends_with(' ') => out.push(' '),
+            NodeValue::Paragraph | NodeValue::Item(_) if !out.is_empty() && !out.ends_with('\n') => out.push('\n'),
             _ => {}
         }
     }

@@ -11,23 +11,24 @@ pub struct Suppressions {
 }
 
 impl Suppressions {
-    pub fn scan(text: &str, lines: &LineIndex, body_start: usize) -> Self {
+    /// Reads directives from the document's HTML comments (those in code are examples, not
+    /// directives, and are not passed in).
+    pub fn scan(text: &str, lines: &LineIndex, comments: &[std::ops::Range<usize>]) -> Self {
         let mut ranges = Vec::new();
         let mut open: Vec<(Option<String>, usize)> = Vec::new();
-        let body = &text[body_start..];
-        for (pos, _) in body.match_indices("<!-- promolint-") {
-            let at = body_start + pos;
+        for comment in comments {
+            let at = comment.start;
+            if !text[at..].starts_with("<!-- promolint-") {
+                continue;
+            }
             let Some(end) = text[at..].find("-->") else { continue };
             let inner = text[at + 5..at + end].trim();
             let line = lines.line_of(at);
             let mut words = inner.split_whitespace();
             let directive = words.next().unwrap_or("");
             let rules: Vec<Option<String>> = {
-                let named: Vec<Option<String>> = words
-                    .flat_map(|w| w.split(','))
-                    .filter(|w| !w.is_empty())
-                    .map(|w| Some(w.to_string()))
-                    .collect();
+                let named: Vec<Option<String>> =
+                    words.flat_map(|w| w.split(',')).filter(|w| !w.is_empty()).map(|w| Some(w.to_string())).collect();
                 if named.is_empty() { vec![None] } else { named }
             };
             match directive {
@@ -70,9 +71,7 @@ impl Suppressions {
     }
 
     pub fn is_suppressed(&self, rule: &str, line: usize) -> bool {
-        self.ranges
-            .iter()
-            .any(|(r, lines)| r.as_deref().is_none_or(|r| r == rule) && lines.contains(&line))
+        self.ranges.iter().any(|(r, lines)| r.as_deref().is_none_or(|r| r == rule) && lines.contains(&line))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -87,7 +86,9 @@ mod tests {
     #[test]
     fn ranges_and_next_line() {
         let text = "a\n<!-- promolint-disable first-person -->\nb\n<!-- promolint-enable first-person -->\nc\n<!-- promolint-disable-next-line style -->\nd\ne\n";
-        let s = Suppressions::scan(text, &LineIndex::new(text), 0);
+        let comments: Vec<_> =
+            text.match_indices("<!--").map(|(i, _)| i..i + text[i..].find("-->").unwrap() + 3).collect();
+        let s = Suppressions::scan(text, &LineIndex::new(text), &comments);
         assert!(!s.is_suppressed("first-person", 1));
         assert!(s.is_suppressed("first-person", 3));
         assert!(!s.is_suppressed("first-person", 5));

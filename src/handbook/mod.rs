@@ -128,6 +128,17 @@ struct Placement {
 }
 
 impl Site {
+    /// The site for a lint run, when handbook pages are in it: built from the run's parsed
+    /// documents (which are not read again) plus the front matter of the other pages. Link
+    /// exclusions here are the tree's `.hugolint.yaml`; the rules' `handbook.exclude_links` are
+    /// applied by the link checks.
+    pub fn for_run(root: &Path, _config: &crate::config::Config, docs: &[Document]) -> Option<Site> {
+        if !docs.iter().any(|d| d.kind == DocKind::Handbook) {
+            return None;
+        }
+        Site::build(root, &HandbookDef::default(), docs.iter()).ok()
+    }
+
     /// Indexes the Hugo site at `root` (the directory holding `content/` and `assets/`).
     ///
     /// `docs` are documents the caller has already parsed (any kind, any path; those that are

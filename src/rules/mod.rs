@@ -107,7 +107,10 @@ pub fn builtin_sources() -> Vec<RulesSource> {
         .files()
         .filter(|f| is_yaml(f.path()))
         .filter_map(|f| {
-            Some(RulesSource { name: format!("<built-in>/{}", f.path().display()), text: f.contents_utf8()?.to_string() })
+            Some(RulesSource {
+                name: format!("<built-in>/{}", f.path().display()),
+                text: f.contents_utf8()?.to_string(),
+            })
         })
         .collect();
     files.sort_by(|a, b| a.name.cmp(&b.name));
@@ -117,17 +120,14 @@ pub fn builtin_sources() -> Vec<RulesSource> {
 /// The `.yml`/`.yaml` files of a directory, in name order.
 pub fn dir_sources(dir: &Path) -> Result<Vec<RulesSource>, RulesError> {
     let io = |source| RulesError::Io { path: dir.display().to_string(), source };
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| is_yaml(p))
-        .collect();
+    let mut paths: Vec<_> =
+        std::fs::read_dir(dir).map_err(io)?.filter_map(Result::ok).map(|e| e.path()).filter(|p| is_yaml(p)).collect();
     paths.sort();
     paths
         .into_iter()
         .map(|p| {
-            let text = std::fs::read_to_string(&p).map_err(|source| RulesError::Io { path: p.display().to_string(), source })?;
+            let text = std::fs::read_to_string(&p)
+                .map_err(|source| RulesError::Io { path: p.display().to_string(), source })?;
             Ok(RulesSource { name: p.display().to_string(), text })
         })
         .collect()
@@ -153,9 +153,8 @@ impl RuleSet {
         let mut set = RuleSet::default();
         let mut rule_index: BTreeMap<String, usize> = BTreeMap::new();
         for source in sources {
-            let file: RulesFile = crate::yaml::from_str(&source.text).map_err(|e| {
-                invalid(source, e.message.clone(), e.offset, "here", Some(schema_help(&e.message)))
-            })?;
+            let file: RulesFile = crate::yaml::from_str(&source.text)
+                .map_err(|e| invalid(source, e.message.clone(), e.offset, "here", Some(schema_help(&e.message))))?;
             let mut seen_here: BTreeMap<String, ()> = BTreeMap::new();
             for def in file.rules {
                 let id = def.id.value.clone();
@@ -182,10 +181,22 @@ impl RuleSet {
                     let help = did_you_mean(&kind, checks::kind_names().into_iter())
                         .map(|s| format!("did you mean `{s}`?"))
                         .or_else(|| Some(format!("known check kinds: {}", checks::kind_names().join(", "))));
-                    return Err(invalid(source, format!("unknown check kind `{kind}`"), offset_of(&def.check), "unknown kind", help));
+                    return Err(invalid(
+                        source,
+                        format!("unknown check kind `{kind}`"),
+                        offset_of(&def.check),
+                        "unknown kind",
+                        help,
+                    ));
                 };
                 let check = factory(&def.options).map_err(|msg| {
-                    invalid(source, format!("rule `{id}`: invalid options: {msg}"), offset_of(&def.id), "in this rule", None)
+                    invalid(
+                        source,
+                        format!("rule `{id}`: invalid options: {msg}"),
+                        offset_of(&def.id),
+                        "in this rule",
+                        None,
+                    )
                 })?;
                 let compiled = CompiledRule {
                     id: id.clone(),
@@ -327,10 +338,7 @@ impl RuleSet {
     /// The interim-table entry for `from → to`, if the step has one.
     pub fn interim_for(&self, from: &str, to: &str) -> Option<&InterimDef> {
         let (from, to) = (self.canonical_role(from), self.canonical_role(to));
-        self.career
-            .interim
-            .iter()
-            .find(|i| self.canonical_role(&i.from) == from && self.canonical_role(&i.to) == to)
+        self.career.interim.iter().find(|i| self.canonical_role(&i.from) == from && self.canonical_role(&i.to) == to)
     }
 
     /// A role name mapped through aliases to its framework's normalised name.
@@ -404,7 +412,13 @@ fn offset_of<T>(s: &Spanned<T>) -> Option<usize> {
     s.referenced.span().byte_offset().map(|o| o as usize)
 }
 
-fn invalid(source: &RulesSource, message: String, offset: Option<usize>, label: &str, help: Option<String>) -> RulesError {
+fn invalid(
+    source: &RulesSource,
+    message: String,
+    offset: Option<usize>,
+    label: &str,
+    help: Option<String>,
+) -> RulesError {
     let span = offset.map(|o| {
         let o = crate::diagnostic::floor_char_boundary(&source.text, o);
         let len = source.text[o..].find(['\n', ':']).unwrap_or(0).max(1).min(source.text.len() - o);
@@ -422,15 +436,23 @@ fn invalid(source: &RulesSource, message: String, offset: Option<usize>, label: 
 
 /// Adds "did you mean" to serde's unknown-field messages, which list the expected fields.
 fn schema_help(message: &str) -> String {
-    if let Some(rest) = message.split("unknown field `").nth(1)
-        && let Some((field, expected)) = rest.split_once('`')
-    {
-        let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        if let Some(best) = did_you_mean(field, names.iter().copied()) {
-            return format!("did you mean `{best}`?");
-        }
-    }
-    "see `promolint rules list` and the built-in rules for the expected shape".to_string()
+    unknown_field_hint(message)
+        .unwrap_or_else(|| "see `promolint rules list` and the built-in rules for the expected shape".to_string())
+}
+
+/// For "unknown field `x`, expected one of a, b, c" (as serde-saphyr words it): "did you mean
+/// `b`?" when one is close, else the list of known fields.
+pub fn unknown_field_hint(message: &str) -> Option<String> {
+    let rest = message.split("unknown field `").nth(1)?;
+    let (field, rest) = rest.split_once('`')?;
+    let expected = rest.split_once("expected ").map_or("", |(_, e)| e);
+    let expected = expected.strip_prefix("one of ").unwrap_or(expected);
+    let expected = expected.split(" at line").next().unwrap_or(expected);
+    let names: Vec<&str> = expected.split(',').map(|n| n.trim().trim_matches('`')).filter(|n| !n.is_empty()).collect();
+    Some(match did_you_mean(field, names.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => format!("expected one of: {}", names.join(", ")),
+    })
 }
 
 fn is_kebab(id: &str) -> bool {
@@ -440,9 +462,9 @@ fn is_kebab(id: &str) -> bool {
         && !id.ends_with('-')
 }
 
-/// The closest candidate within an edit distance of a third of the word (at least 2).
+/// The closest candidate within an edit distance of a quarter of the word (at least 2).
 pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(2);
+    let limit = (word.chars().count() / 4).max(2);
     candidates
         .map(|c| (levenshtein(&word.to_lowercase(), &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)

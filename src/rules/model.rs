@@ -281,4 +281,8 @@ pub struct DriStrategy {
     /// Also draw from CODEOWNERS of the changed paths.
     #[serde(default)]
     pub codeowners: bool,
+    /// A front matter field naming a person whose manager, per the configured team file
+    /// (`team_file:` in .promolint.yml), is a candidate: `manager` gives the manager's manager.
+    #[serde(default)]
+    pub team_manager_of: Option<String>,
 }

@@ -1,0 +1,384 @@
+//! One lint run: find the files, read and parse each once (in parallel), run the rules that apply,
+//! drop what is suppressed or waived, and sort. No printing; the CLI renders the outcome.
+
+use crate::changes::ChangeSet;
+use crate::checks::CheckContext;
+use crate::config::Config;
+use crate::diagnostic::{Finding, Severity};
+use crate::document::{DocKind, Document, FrontMatter};
+use crate::outcome::LintOutcome;
+use crate::rules::model::AppliesTo;
+use crate::rules::{RuleSet, did_you_mean};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Rule id for files that cannot be linted at all (unreadable, binary, not UTF-8, too large).
+pub const UNREADABLE: &str = "unreadable-file";
+/// Rule id for a front-matter waiver without a reason or for an unknown rule.
+pub const INVALID_WAIVER: &str = "invalid-waiver";
+
+/// What to lint and how.
+pub struct LintRequest<'a> {
+    /// The repository root: paths in findings are relative to it.
+    pub root: PathBuf,
+    /// Files or directories to lint; empty means the config's globs from the root.
+    pub paths: Vec<PathBuf>,
+    /// Only these repository-relative paths (from `--changed` or the MR), if set.
+    pub only: Option<Vec<String>>,
+    pub config: &'a Config,
+    pub rules: &'a RuleSet,
+    pub change: &'a ChangeSet,
+    /// `(index, total)`, 1-based: lint only this shard's files.
+    pub shard: Option<(usize, usize)>,
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum EngineError {
+    #[error("invalid glob `{glob}` in the configuration: {message}")]
+    #[diagnostic(code(promolint::config::glob), help("globs use `*`, `**`, `?` and `{{a,b}}`"))]
+    Glob { glob: String, message: String },
+    #[error("{path}: no such file or directory")]
+    #[diagnostic(
+        code(promolint::io::missing),
+        help("pass files or directories that exist, relative to the current directory")
+    )]
+    Missing { path: String },
+}
+
+/// A file chosen for linting, before it is read.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub rel: String,
+    pub abs: PathBuf,
+    pub size: u64,
+    /// Kind from the globs; `None` means "decide from the front matter".
+    pub kind: Option<DocKind>,
+}
+
+pub struct Globs {
+    promotions: GlobSet,
+    handbook: GlobSet,
+    exclude: GlobSet,
+}
+
+impl Globs {
+    pub fn new(config: &Config) -> Result<Globs, EngineError> {
+        Ok(Globs {
+            promotions: build_globs(&config.promotions)?,
+            handbook: build_globs(&config.handbook)?,
+            exclude: build_globs(&config.exclude)?,
+        })
+    }
+
+    pub fn kind(&self, rel: &str) -> Option<DocKind> {
+        if self.promotions.is_match(rel) {
+            Some(DocKind::Promotion)
+        } else if self.handbook.is_match(rel) {
+            Some(DocKind::Handbook)
+        } else {
+            None
+        }
+    }
+
+    pub fn excluded(&self, rel: &str) -> bool {
+        self.exclude.is_match(rel)
+    }
+}
+
+fn build_globs(globs: &[String]) -> Result<GlobSet, EngineError> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        let glob = Glob::new(g).map_err(|e| EngineError::Glob { glob: g.clone(), message: e.kind().to_string() })?;
+        b.add(glob);
+    }
+    b.build().map_err(|e| EngineError::Glob { glob: globs.join(", "), message: e.to_string() })
+}
+
+/// Lints what the request asks for.
+pub fn run(req: &LintRequest<'_>) -> Result<LintOutcome, EngineError> {
+    let globs = Globs::new(req.config)?;
+    let mut candidates = discover(req, &globs)?;
+    if let Some(only) = &req.only {
+        candidates.retain(|c| only.contains(&c.rel));
+    }
+    if let Some((index, total)) = req.shard {
+        let sizes: Vec<(String, u64)> = candidates.iter().map(|c| (c.rel.clone(), c.size)).collect();
+        let mine = crate::shard::shard_of(&sizes, index, total);
+        candidates.retain(|c| mine.contains(&c.rel));
+    }
+    Ok(lint_candidates(req, &candidates))
+}
+
+/// Reads, parses and checks the candidates in parallel.
+pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintOutcome {
+    let parsed: Vec<Result<Document, Finding>> =
+        candidates.par_iter().map(|c| read_document(c, req.config.max_file_bytes, req.rules)).collect();
+    let mut outcome = LintOutcome { files_checked: candidates.len(), ..Default::default() };
+    let docs: Vec<Document> = parsed
+        .into_iter()
+        .filter_map(|r| match r {
+            Ok(doc) => Some(doc),
+            Err(finding) => {
+                outcome.findings.push(finding);
+                None
+            }
+        })
+        .collect();
+    let site = crate::handbook::Site::for_run(&req.root, req.config, &docs);
+    let results: Vec<(Vec<Finding>, Option<crate::outcome::Coverage>)> = docs
+        .par_iter()
+        .map(|doc| {
+            let findings = check_document(doc, req.rules, site.as_ref(), req.change);
+            let coverage = match doc.kind {
+                DocKind::Promotion => crate::checks::promotion::coverage(doc, req.rules),
+                DocKind::Handbook => None,
+            };
+            (findings, coverage)
+        })
+        .collect();
+    let mut change_findings = Vec::new();
+    for rule in req.rules.rules.iter().filter(|r| r.enabled) {
+        let ctx = CheckContext {
+            rule_id: &rule.id,
+            severity: rule.severity,
+            rules: req.rules,
+            site: site.as_ref(),
+            change: req.change,
+        };
+        rule.check.check_change(&ctx, &mut change_findings);
+    }
+    outcome.findings.extend(change_findings);
+    for ((findings, coverage), doc) in results.into_iter().zip(&docs) {
+        if !findings.is_empty() {
+            outcome.sources.insert(doc.path.clone(), Arc::clone(&doc.source));
+        }
+        outcome.findings.extend(findings);
+        outcome.coverage.extend(coverage);
+    }
+    sort_findings(&mut outcome);
+    outcome
+}
+
+/// Sorts by path, line, column, rule, message: output is stable across runs.
+pub fn sort_findings(outcome: &mut LintOutcome) {
+    let mut keyed: Vec<_> =
+        std::mem::take(&mut outcome.findings).into_iter().map(|f| (outcome.position(&f), f)).collect();
+    keyed.sort_by(|(pa, a), (pb, b)| {
+        a.path
+            .cmp(&b.path)
+            .then(pa.line.cmp(&pb.line))
+            .then(pa.column.cmp(&pb.column))
+            .then(a.rule.cmp(&b.rule))
+            .then(a.message.cmp(&b.message))
+    });
+    keyed.dedup_by(|(_, a), (_, b)| a == b);
+    outcome.findings = keyed.into_iter().map(|(_, f)| f).collect();
+    outcome.coverage.sort_by(|a, b| a.path.cmp(&b.path));
+}
+
+/// Every rule that applies to the document, then suppressions and waivers.
+pub fn check_document(
+    doc: &Document,
+    rules: &RuleSet,
+    site: Option<&crate::handbook::Site>,
+    change: &ChangeSet,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in rules.rules.iter().filter(|r| r.enabled) {
+        let applies = matches!(
+            (rule.applies_to, doc.kind),
+            (AppliesTo::All, _) | (AppliesTo::Promotion, DocKind::Promotion) | (AppliesTo::Handbook, DocKind::Handbook)
+        );
+        if !applies {
+            continue;
+        }
+        let ctx = CheckContext { rule_id: &rule.id, severity: rule.severity, rules, site, change };
+        rule.check.check(doc, &ctx, &mut findings);
+    }
+    disambiguate_anchors(&mut findings);
+    let waivers = waivers(doc, rules, &mut findings);
+    findings.retain(|f| {
+        let line = doc.source.lines.line_of(f.span.start);
+        !doc.suppressions.is_suppressed(&f.rule, line) && !waivers.iter().any(|w| w == &f.rule)
+    });
+    findings
+}
+
+/// Two findings of one rule about identical text (two identical evidence items) would share a
+/// fingerprint and look like one finding to the MR review; number the repeats.
+fn disambiguate_anchors(findings: &mut [Finding]) {
+    let mut seen: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
+    for f in findings.iter_mut() {
+        let n = seen.entry((f.rule.clone(), f.anchor.clone())).or_default();
+        *n += 1;
+        if *n > 1 {
+            f.anchor = format!("{} ~{n}", f.anchor);
+        }
+    }
+}
+
+/// Rules waived in front matter (`promolint: { waive: { rule: "reason" } }`); a waiver without a
+/// reason, or for a rule that does not exist, is itself a finding and waives nothing.
+fn waivers(doc: &Document, rules: &RuleSet, findings: &mut Vec<Finding>) -> Vec<String> {
+    let Some(waive) = doc.front_matter.get("promolint").and_then(|p| p.get("waive")) else {
+        return Vec::new();
+    };
+    let span = doc.front_matter.key_span("promolint").unwrap_or_else(|| doc.head_span());
+    let severity = rules.rule(INVALID_WAIVER).map_or(Severity::Error, |r| r.severity);
+    let mut out = Vec::new();
+    let Some(map) = waive.as_object() else {
+        findings.push(
+            Finding::new(INVALID_WAIVER, severity, &doc.path, span, "`promolint.waive` must map rule ids to reasons")
+                .with_help("write `promolint: { waive: { rule-id: \"why this rule does not apply\" } }`")
+                .with_anchor("waive"),
+        );
+        return out;
+    };
+    for (rule, reason) in map {
+        if rules.rule(rule).is_none() {
+            let names: Vec<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
+            let hint = did_you_mean(rule, names.into_iter()).map(|s| format!("did you mean `{s}`?"));
+            findings.push(
+                Finding::new(
+                    INVALID_WAIVER,
+                    severity,
+                    &doc.path,
+                    span.clone(),
+                    format!("waiver for unknown rule `{rule}`"),
+                )
+                .with_help(hint.unwrap_or_else(|| "see `promolint rules list`".into()))
+                .with_anchor(format!("waive {rule}")),
+            );
+            continue;
+        }
+        match reason.as_str().map(str::trim) {
+            Some(r) if !r.is_empty() => out.push(rule.clone()),
+            _ => findings.push(
+                Finding::new(
+                    INVALID_WAIVER,
+                    severity,
+                    &doc.path,
+                    span.clone(),
+                    format!("waiver of `{rule}` gives no reason"),
+                )
+                .with_help("say why the rule does not apply, so reviewers can judge the waiver")
+                .with_anchor(format!("waive {rule}")),
+            ),
+        }
+    }
+    out
+}
+
+/// Reads a file and parses it; a file that cannot be linted becomes an `unreadable-file` finding.
+pub fn read_document(c: &Candidate, max_bytes: u64, rules: &RuleSet) -> Result<Document, Finding> {
+    let severity = rules.rule(UNREADABLE).map_or(Severity::Error, |r| r.severity);
+    let fail = |message: String, help: &str| {
+        Finding::new(UNREADABLE, severity, &c.rel, 0..0, message).with_help(help.to_string()).with_anchor("file")
+    };
+    if c.size > max_bytes {
+        return Err(fail(
+            format!("file is {} bytes, more than the limit of {max_bytes}", c.size),
+            "split the document, or raise `max_file_bytes` in .promolint.yml",
+        ));
+    }
+    let bytes =
+        std::fs::read(&c.abs).map_err(|e| fail(format!("cannot read file: {e}"), "check the file's permissions"))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(fail(format!("file is more than {max_bytes} bytes"), "split the document"));
+    }
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+        return Err(fail(
+            "file looks binary (it contains NUL bytes); skipped".into(),
+            "only Markdown files are linted; exclude it in .promolint.yml",
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        fail(format!("file is not valid UTF-8 (byte {at}, line {line})"), "save the file as UTF-8")
+    })?;
+    let kind = match c.kind {
+        Some(kind) => kind,
+        None => {
+            let (fm, _) = crate::document::parse_front_matter(&text);
+            if is_promotion_front_matter(&fm) { DocKind::Promotion } else { DocKind::Handbook }
+        }
+    };
+    Ok(Document::parse(&c.rel, kind, text))
+}
+
+fn is_promotion_front_matter(fm: &FrontMatter) -> bool {
+    fm.str("type").is_some_and(|t| t.eq_ignore_ascii_case("promotion"))
+}
+
+/// The Markdown files to lint: the given paths, or the config's globs below the root.
+pub fn discover(req: &LintRequest<'_>, globs: &Globs) -> Result<Vec<Candidate>, EngineError> {
+    let mut out = Vec::new();
+    if req.paths.is_empty() {
+        walk(&req.root, &req.root, &mut |rel, abs, size| {
+            if globs.excluded(rel) {
+                return;
+            }
+            if let Some(kind) = globs.kind(rel) {
+                out.push(Candidate { rel: rel.to_string(), abs: abs.to_path_buf(), size, kind: Some(kind) });
+            }
+        });
+    } else {
+        for p in &req.paths {
+            let meta = std::fs::metadata(p).map_err(|_| EngineError::Missing { path: p.display().to_string() })?;
+            if meta.is_dir() {
+                walk(&req.root, p, &mut |rel, abs, size| {
+                    if globs.excluded(rel) || !rel.ends_with(".md") {
+                        return;
+                    }
+                    out.push(Candidate { rel: rel.to_string(), abs: abs.to_path_buf(), size, kind: globs.kind(rel) });
+                });
+            } else {
+                let rel = relative(&req.root, p);
+                out.push(Candidate { kind: globs.kind(&rel), rel, abs: p.clone(), size: meta.len() });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    out.dedup_by(|a, b| a.rel == b.rel);
+    Ok(out)
+}
+
+/// Walks `dir` without following symlinks (so loops cannot hang it), skipping hidden and build
+/// directories, and calls `f` with each file's repository-relative path.
+pub fn walk(root: &Path, dir: &Path, f: &mut dyn FnMut(&str, &Path, u64)) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let Ok(ft) = entry.file_type() else { continue };
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let path = entry.path();
+        if ft.is_dir() {
+            if name.starts_with('.') || name == "target" || name == "node_modules" {
+                continue;
+            }
+            walk(root, &path, f);
+        } else if ft.is_file() {
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let rel = relative(root, &path);
+            f(&rel, &path, size);
+        }
+    }
+}
+
+/// `path` relative to `root` with `/` separators; paths outside the root stay as given.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let rel = path
+        .strip_prefix(root)
+        .map(Path::to_path_buf)
+        .or_else(|_| abs(path).strip_prefix(abs(root)).map(Path::to_path_buf))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let s = rel.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
