@@ -40,9 +40,5 @@ fn main() {
             root.descendants().count()
         })
         .sum();
-    eprintln!(
-        "files {} nodes {nodes} in {:?}",
-        paths.len(),
-        start.elapsed()
-    );
+    eprintln!("files {} nodes {nodes} in {:?}", paths.len(), start.elapsed());
 }

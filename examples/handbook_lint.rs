@@ -47,11 +47,7 @@ fn main() {
         .filter_map(|p| {
             let text = std::fs::read(p).ok()?;
             let text = String::from_utf8_lossy(&text).into_owned();
-            let rel = p
-                .strip_prefix(&root)
-                .unwrap_or(p)
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = p.strip_prefix(&root).unwrap_or(p).to_string_lossy().replace('\\', "/");
             Some(Document::parse(&rel, DocKind::Handbook, text))
         })
         .collect();
@@ -101,8 +97,7 @@ fn main() {
     .map(|s| s.to_string())
     .collect();
     rules.handbook.protected_keys = vec!["controlled_document".into()];
-    rules.handbook.protected_patterns =
-        vec![r"(?i)should not be moved without an? .*change management issue".into()];
+    rules.handbook.protected_patterns = vec![r"(?i)should not be moved without an? .*change management issue".into()];
     let site = match Site::build(&root, &rules.handbook, docs.iter()) {
         Ok(s) => s,
         Err(e) => {
@@ -126,11 +121,7 @@ fn main() {
             for link in doc.links.iter().filter(|l| !l.is_image) {
                 let r = match site.resolve(from, &link.url) {
                     promolint::handbook::Target::Page { page, fragment } => {
-                        format!(
-                            "{}#{}",
-                            site.pages()[page].url,
-                            fragment.unwrap_or_default()
-                        )
+                        format!("{}#{}", site.pages()[page].url, fragment.unwrap_or_default())
                     }
                     other => format!("{other:?}"),
                 };
@@ -143,11 +134,7 @@ fn main() {
         .iter()
         .map(|(id, sev)| {
             let factory = lookup(id).unwrap_or_else(|| panic!("no check kind {id}"));
-            (
-                *id,
-                *sev,
-                factory(&Default::default()).unwrap_or_else(|e| panic!("{id}: {e}")),
-            )
+            (*id, *sev, factory(&Default::default()).unwrap_or_else(|e| panic!("{id}: {e}")))
         })
         .collect();
     let findings: Vec<(String, usize, String, String, String)> = docs
@@ -155,13 +142,8 @@ fn main() {
         .flat_map_iter(|doc| {
             let mut out = Vec::new();
             for (id, sev, check) in &checks {
-                let ctx = CheckContext {
-                    rule_id: id,
-                    severity: *sev,
-                    rules: &rules,
-                    site: Some(&site),
-                    change: &change,
-                };
+                let ctx =
+                    CheckContext { rule_id: id, severity: *sev, rules: &rules, site: Some(&site), change: &change };
                 check.check(doc, &ctx, &mut out);
             }
             out.into_iter()

@@ -19,16 +19,8 @@ fn symlink_loops_do_not_hang_the_walk() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(root, "content/handbook/a.md", b"---\ntitle: A\n---\n");
-    std::os::unix::fs::symlink(
-        root.join("content/handbook"),
-        root.join("content/handbook/loop"),
-    )
-    .unwrap();
-    std::os::unix::fs::symlink(
-        root.join("content/handbook/self"),
-        root.join("content/handbook/self"),
-    )
-    .unwrap();
+    std::os::unix::fs::symlink(root.join("content/handbook"), root.join("content/handbook/loop")).unwrap();
+    std::os::unix::fs::symlink(root.join("content/handbook/self"), root.join("content/handbook/self")).unwrap();
     let site = Site::build(root, &HandbookDef::default(), std::iter::empty()).unwrap();
     assert!(site.page_of("content/handbook/a.md").is_some());
     assert!(site.pages().iter().all(|p| !p.path.contains("loop")));
@@ -38,16 +30,8 @@ fn symlink_loops_do_not_hang_the_walk() {
 fn alias_cycles_and_collisions_resolve_to_real_pages() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(
-        root,
-        "content/handbook/a.md",
-        b"---\ntitle: A\naliases: [/handbook/b/, /handbook/c/]\n---\n## In A\n",
-    );
-    write(
-        root,
-        "content/handbook/b.md",
-        b"---\ntitle: B\naliases: [/handbook/a/]\n---\n## In B\n",
-    );
+    write(root, "content/handbook/a.md", b"---\ntitle: A\naliases: [/handbook/b/, /handbook/c/]\n---\n## In A\n");
+    write(root, "content/handbook/b.md", b"---\ntitle: B\naliases: [/handbook/a/]\n---\n## In B\n");
     let site = Site::build(root, &HandbookDef::default(), std::iter::empty()).unwrap();
     let a = site.page_of("content/handbook/a.md").unwrap();
     let b = site.page_of("content/handbook/b.md").unwrap();
@@ -55,41 +39,25 @@ fn alias_cycles_and_collisions_resolve_to_real_pages() {
     assert_eq!(site.page_at_url("/handbook/a/"), Some(a));
     assert_eq!(site.page_at_url("/handbook/b/"), Some(b));
     assert_eq!(site.page_at_url("/handbook/c"), Some(a));
-    assert_eq!(
-        site.resolve(b, "/handbook/c/#in-a"),
-        Target::Page {
-            page: a,
-            fragment: Some("in-a".into())
-        }
-    );
+    assert_eq!(site.resolve(b, "/handbook/c/#in-a"), Target::Page { page: a, fragment: Some("in-a".into()) });
 }
 
 #[test]
 fn broken_front_matter_and_odd_bytes_are_indexed_without_panic() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(
-        root,
-        "content/handbook/broken.md",
-        b"---\ntitle: [unclosed\naliases: {\n---\n## Still a page\n",
-    );
-    write(
-        root,
-        "content/handbook/unclosed.md",
-        b"---\ntitle: x\naliases:\n - /handbook/u/\n",
-    );
-    write(
-        root,
-        "content/handbook/latin1.md",
-        b"---\ntitle: caf\xe9\n---\n## Caf\xe9 \xff\n",
-    );
+    write(root, "content/handbook/broken.md", b"---\ntitle: [unclosed\naliases: {\n---\n## Still a page\n");
+    write(root, "content/handbook/unclosed.md", b"---\ntitle: x\naliases:\n - /handbook/u/\n");
+    write(root, "content/handbook/latin1.md", b"---\ntitle: caf\xe9\n---\n## Caf\xe9 \xff\n");
     write(root, "content/handbook/empty.md", b"");
-    write(root, "content/handbook/inc.md", b"{{% include \"../../../etc/passwd\" %}}\n{{% include \"\" %}}\n{{< include >}}\n## After\n");
+    write(
+        root,
+        "content/handbook/inc.md",
+        b"{{% include \"../../../etc/passwd\" %}}\n{{% include \"\" %}}\n{{< include >}}\n## After\n",
+    );
     let site = Site::build(root, &HandbookDef::default(), std::iter::empty()).unwrap();
     for p in ["broken", "unclosed", "latin1", "empty", "inc"] {
-        let page = site
-            .page_of(&format!("content/handbook/{p}.md"))
-            .unwrap_or_else(|| panic!("{p} not indexed"));
+        let page = site.page_of(&format!("content/handbook/{p}.md")).unwrap_or_else(|| panic!("{p} not indexed"));
         let _ = site.ids(page);
     }
     let inc = site.page_of("content/handbook/inc.md").unwrap();
@@ -102,11 +70,7 @@ fn broken_front_matter_and_odd_bytes_are_indexed_without_panic() {
 fn odd_link_encodings_resolve_without_panic() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(
-        root,
-        "content/handbook/a.md",
-        b"---\ntitle: A\n---\n## \xc3\x9cber uns\n",
-    );
+    write(root, "content/handbook/a.md", b"---\ntitle: A\n---\n## \xc3\x9cber uns\n");
     let site = Site::build(root, &HandbookDef::default(), std::iter::empty()).unwrap();
     let a = site.page_of("content/handbook/a.md").unwrap();
     let odd = [
@@ -134,17 +98,9 @@ fn odd_link_encodings_resolve_without_panic() {
         let _ = site.resolve(a, dest);
         let _ = site.resolve_html(a, dest);
     }
-    assert_eq!(
-        site.resolve(a, "#%C3%BCber-uns"),
-        Target::Page {
-            page: a,
-            fragment: Some("über-uns".into())
-        }
-    );
+    assert_eq!(site.resolve(a, "#%C3%BCber-uns"), Target::Page { page: a, fragment: Some("über-uns".into()) });
     assert!(site.has_id(a, "über-uns"));
-    assert!(
-        matches!(site.resolve(a, "?tab=2"), Target::Page { page, fragment: None } if page == a)
-    );
+    assert!(matches!(site.resolve(a, "?tab=2"), Target::Page { page, fragment: None } if page == a));
 }
 
 #[cfg(unix)]
@@ -153,11 +109,7 @@ fn unreadable_pages_are_skipped_with_a_reason() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(
-        root,
-        "content/handbook/secret.md",
-        b"---\ntitle: S\naliases: [/handbook/s/]\n---\n",
-    );
+    write(root, "content/handbook/secret.md", b"---\ntitle: S\naliases: [/handbook/s/]\n---\n");
     let path = root.join("content/handbook/secret.md");
     fs::set_permissions(&path, fs::Permissions::from_mode(0o000)).unwrap();
     if fs::read(&path).is_ok() {
@@ -165,11 +117,7 @@ fn unreadable_pages_are_skipped_with_a_reason() {
         return;
     }
     let site = Site::build(root, &HandbookDef::default(), std::iter::empty()).unwrap();
-    assert!(
-        site.skipped()
-            .iter()
-            .any(|s| s.path == "content/handbook/secret.md" && s.reason.contains("cannot read"))
-    );
+    assert!(site.skipped().iter().any(|s| s.path == "content/handbook/secret.md" && s.reason.contains("cannot read")));
     let page = site.page_of("content/handbook/secret.md").unwrap();
     assert!(site.ids(page).is_empty());
 }
@@ -177,10 +125,7 @@ fn unreadable_pages_are_skipped_with_a_reason() {
 #[test]
 fn a_bad_exclusion_pattern_is_an_error_that_names_it() {
     let dir = tempfile::tempdir().unwrap();
-    let handbook = HandbookDef {
-        exclude_links: vec!["^/handbook/(".into()],
-        ..HandbookDef::default()
-    };
+    let handbook = HandbookDef { exclude_links: vec!["^/handbook/(".into()], ..HandbookDef::default() };
     let err = Site::build(dir.path(), &handbook, std::iter::empty()).unwrap_err();
     assert!(err.to_string().contains("^/handbook/("), "{err}");
 }
@@ -189,17 +134,10 @@ fn a_bad_exclusion_pattern_is_an_error_that_names_it() {
 fn documents_handed_in_are_not_read_again() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(
-        root,
-        "content/handbook/a.md",
-        b"---\ntitle: On disk\n---\n## Disk heading\n",
-    );
+    write(root, "content/handbook/a.md", b"---\ntitle: On disk\n---\n## Disk heading\n");
     // The caller's parsed text wins over the file: nothing is read twice.
-    let doc = Document::parse(
-        "content/handbook/a.md",
-        DocKind::Handbook,
-        "---\ntitle: A\n---\n## Parsed heading\n".into(),
-    );
+    let doc =
+        Document::parse("content/handbook/a.md", DocKind::Handbook, "---\ntitle: A\n---\n## Parsed heading\n".into());
     let site = Site::build(root, &HandbookDef::default(), [&doc]).unwrap();
     let a = site.page_of("content/handbook/a.md").unwrap();
     assert!(site.has_id(a, "parsed-heading"));

@@ -6,42 +6,27 @@ use crate::diagnostic::Finding;
 use crate::document::{DocKind, Document, FrontMatter, parse_front_matter};
 use crate::handbook::{Render, Site, Target, url};
 use crate::rules::{did_you_mean, levenshtein};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::Deserialize;
 use serde_json::Value;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 pub static KINDS: &[(&str, Factory)] = &[
-    ("missing-title", |o| {
-        no_options(o).map(|()| Box::new(MissingTitle) as Box<dyn Check>)
-    }),
+    ("missing-title", |o| no_options(o).map(|()| Box::new(MissingTitle) as Box<dyn Check>)),
     ("misspelled-front-matter-key", |o| {
-        parse_options::<MisspelledOptions>(o)
-            .map(|opts| Box::new(MisspelledKey(opts)) as Box<dyn Check>)
+        parse_options::<MisspelledOptions>(o).map(|opts| Box::new(MisspelledKey(opts)) as Box<dyn Check>)
     }),
-    ("absolute-handbook-link", |o| {
-        no_options(o).map(|()| Box::new(AbsoluteHandbookLink) as Box<dyn Check>)
-    }),
-    ("broken-link", |o| {
-        no_options(o).map(|()| Box::new(BrokenLink) as Box<dyn Check>)
-    }),
-    ("broken-anchor", |o| {
-        no_options(o).map(|()| Box::new(BrokenAnchor) as Box<dyn Check>)
-    }),
-    ("heading-level-skip", |o| {
-        no_options(o).map(|()| Box::new(HeadingLevelSkip) as Box<dyn Check>)
-    }),
-    ("protected-page-moved", |o| {
-        no_options(o).map(|()| Box::new(ProtectedPageMoved) as Box<dyn Check>)
-    }),
+    ("absolute-handbook-link", |o| no_options(o).map(|()| Box::new(AbsoluteHandbookLink) as Box<dyn Check>)),
+    ("broken-link", |o| no_options(o).map(|()| Box::new(BrokenLink::default()) as Box<dyn Check>)),
+    ("broken-anchor", |o| no_options(o).map(|()| Box::new(BrokenAnchor::default()) as Box<dyn Check>)),
+    ("heading-level-skip", |o| no_options(o).map(|()| Box::new(HeadingLevelSkip) as Box<dyn Check>)),
+    ("protected-page-moved", |o| no_options(o).map(|()| Box::new(ProtectedPageMoved) as Box<dyn Check>)),
 ];
 
 fn no_options(options: &RuleOptions) -> Result<(), String> {
     match options.keys().next() {
         None => Ok(()),
-        Some(key) => Err(format!(
-            "this check takes no options, but `{key}` was given"
-        )),
+        Some(key) => Err(format!("this check takes no options, but `{key}` was given")),
     }
 }
 
@@ -66,12 +51,7 @@ impl Check for MissingTitle {
         let required: Vec<&str> = if ctx.rules.handbook.required_keys.is_empty() {
             vec!["title"]
         } else {
-            ctx.rules
-                .handbook
-                .required_keys
-                .iter()
-                .map(String::as_str)
-                .collect()
+            ctx.rules.handbook.required_keys.iter().map(String::as_str).collect()
         };
         let keys: Vec<&str> = match &doc.front_matter {
             // Broken front matter is `invalid-front-matter`'s finding; one is enough.
@@ -82,10 +62,7 @@ impl Check for MissingTitle {
         let span = doc.front_matter.span().unwrap_or_else(|| doc.head_span());
         for key in required {
             // A wrong-case `Title` is reported by misspelled-front-matter-key instead.
-            if keys
-                .iter()
-                .any(|k| k.eq_ignore_ascii_case(key) && *k != key)
-            {
+            if keys.iter().any(|k| k.eq_ignore_ascii_case(key) && *k != key) {
                 continue;
             }
             let empty = match doc.front_matter.get(key) {
@@ -94,15 +71,9 @@ impl Check for MissingTitle {
                         true
                     } else {
                         out.push(
-                            ctx.finding(
-                                doc,
-                                span.clone(),
-                                format!("the page has no `{key}` in its front matter"),
-                            )
-                            .with_help(format!(
-                                "add `{key}: …` between the `---` lines at the top of the page"
-                            ))
-                            .with_anchor(key.to_string()),
+                            ctx.finding(doc, span.clone(), format!("the page has no `{key}` in its front matter"))
+                                .with_help(format!("add `{key}: …` between the `---` lines at the top of the page"))
+                                .with_anchor(key.to_string()),
                         );
                         continue;
                     }
@@ -155,27 +126,17 @@ impl Check for MisspelledKey {
             }
             if let Some(right) = known.iter().find(|k| k.eq_ignore_ascii_case(name)) {
                 out.push(
-                    ctx.finding(
-                        doc,
-                        key.span.clone(),
-                        format!("front matter key `{name}` is in the wrong case"),
-                    )
-                    .with_help(format!(
-                        "did you mean `{right}`? Rename the key to `{right}`"
-                    ))
-                    .with_anchor(name.to_string()),
+                    ctx.finding(doc, key.span.clone(), format!("front matter key `{name}` is in the wrong case"))
+                        .with_help(format!("did you mean `{right}`? Rename the key to `{right}`"))
+                        .with_anchor(name.to_string()),
                 );
                 continue;
             }
             if let Some(right) = self.nearest(name, known) {
                 out.push(
-                    ctx.finding(
-                        doc,
-                        key.span.clone(),
-                        format!("unknown front matter key `{name}`"),
-                    )
-                    .with_help(format!("did you mean `{right}`?"))
-                    .with_anchor(name.to_string()),
+                    ctx.finding(doc, key.span.clone(), format!("unknown front matter key `{name}`"))
+                        .with_help(format!("did you mean `{right}`?"))
+                        .with_anchor(name.to_string()),
                 );
             }
         }
@@ -186,19 +147,9 @@ impl MisspelledKey {
     fn nearest<'a>(&self, name: &str, known: &'a [String]) -> Option<&'a str> {
         let lower = name.to_lowercase();
         // Short keys need a closer match: `dri` is not a misspelling of `dris` or `date`.
-        let limit = self
-            .0
-            .max_distance
-            .min(name.chars().count().saturating_sub(1) / 3)
-            .max(1);
+        let limit = self.0.max_distance.min(name.chars().count().saturating_sub(1) / 3).max(1);
         let len = name.len();
-        let best = did_you_mean(
-            name,
-            known
-                .iter()
-                .map(String::as_str)
-                .filter(|k| k.len().abs_diff(len) <= limit),
-        )?;
+        let best = did_you_mean(name, known.iter().map(String::as_str).filter(|k| k.len().abs_diff(len) <= limit))?;
         let best_lower = best.to_lowercase();
         let distance = levenshtein(&lower, &best_lower);
         let plural = lower.strip_suffix('s') == Some(best_lower.as_str())
@@ -215,8 +166,7 @@ fn page_of(doc: &Document, site: &Site) -> Option<usize> {
     if !is_handbook(doc) || site.is_unpublished(&doc.path) {
         return None;
     }
-    site.page_of(&doc.path)
-        .filter(|&i| site.pages()[i].rendered == Render::Always)
+    site.page_of(&doc.path).filter(|&i| site.pages()[i].rendered == Render::Always)
 }
 
 /// A link to check: a Markdown link (resolved by Hugo's link render hook, then the browser) or an
@@ -233,21 +183,11 @@ fn links_of(doc: &Document) -> Vec<LinkRef<'_>> {
         .links
         .iter()
         .filter(|l| !l.is_image)
-        .map(|l| LinkRef {
-            dest: l.url.as_str().into(),
-            span: l.span.clone(),
-            heading: l.heading,
-            markdown: true,
-        })
+        .map(|l| LinkRef { dest: l.url.as_str().into(), span: l.span.clone(), heading: l.heading, markdown: true })
         .collect();
     for (span, href) in html_hrefs(doc) {
         let heading = doc.headings.iter().rposition(|h| h.span.start < span.start);
-        out.push(LinkRef {
-            dest: href.into(),
-            span,
-            heading,
-            markdown: false,
-        });
+        out.push(LinkRef { dest: href.into(), span, heading, markdown: false });
     }
     out
 }
@@ -260,22 +200,13 @@ fn html_hrefs(doc: &Document) -> Vec<(crate::diagnostic::Span, String)> {
     if memchr::memmem::find(&bytes[start..], b"href").is_none() {
         return Vec::new();
     }
-    let code: Vec<&crate::diagnostic::Span> = doc
-        .opaque
-        .iter()
-        .filter(|s| {
-            !text
-                .get(s.start..s.end)
-                .unwrap_or("")
-                .trim_start()
-                .starts_with('<')
-        })
-        .collect();
+    // Code shows tags as text and comments are not rendered: neither holds a link.
+    let code: Vec<&crate::diagnostic::Span> = doc.code.iter().chain(&doc.comments).collect();
     let mut out = Vec::new();
     for pos in memchr::memchr_iter(b'<', &bytes[start..]) {
         let at = start + pos;
-        let is_anchor = matches!(bytes.get(at + 1), Some(b'a' | b'A'))
-            && bytes.get(at + 2).is_some_and(u8::is_ascii_whitespace);
+        let is_anchor =
+            matches!(bytes.get(at + 1), Some(b'a' | b'A')) && bytes.get(at + 2).is_some_and(u8::is_ascii_whitespace);
         if !is_anchor || code.iter().any(|s| s.contains(&at)) {
             continue;
         }
@@ -298,16 +229,31 @@ fn html_hrefs(doc: &Document) -> Vec<(crate::diagnostic::Span, String)> {
 }
 
 fn resolve(site: &Site, from: usize, link: &LinkRef<'_>) -> Target {
-    if link.markdown {
-        site.resolve(from, &link.dest)
-    } else {
-        site.resolve_html(from, &link.dest)
+    if link.markdown { site.resolve(from, &link.dest) } else { site.resolve_html(from, &link.dest) }
+}
+
+/// The rules' `handbook.exclude_links`, compiled once per check. (The site also applies the
+/// tree's own `.hugolint.yaml`.) A pattern that does not compile excludes nothing.
+#[derive(Debug, Default)]
+struct RuleExcludes(OnceLock<Option<RegexSet>>);
+
+impl RuleExcludes {
+    fn matches(&self, ctx: &CheckContext<'_>, path: &str, fragment: Option<&str>) -> bool {
+        let set = self.0.get_or_init(|| {
+            let patterns = &ctx.rules.handbook.exclude_links;
+            if patterns.is_empty() { None } else { RegexSet::new(patterns).ok() }
+        });
+        let Some(set) = set else { return false };
+        match fragment {
+            Some(f) => set.is_match(&format!("{path}#{f}")),
+            None => set.is_match(path),
+        }
     }
 }
 
 /// A relative link to something that is not a page of the site.
-#[derive(Debug)]
-struct BrokenLink;
+#[derive(Debug, Default)]
+struct BrokenLink(RuleExcludes);
 
 impl Check for BrokenLink {
     fn check(&self, doc: &Document, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
@@ -316,17 +262,15 @@ impl Check for BrokenLink {
             return;
         };
         for link in links_of(doc) {
-            let Target::Broken { path } = resolve(site, from, &link) else {
+            let Target::Broken { path } = resolve(site, from, &link) else { continue };
+            if self.0.matches(ctx, &path, url::split(&link.dest).fragment.filter(|f| !f.is_empty())) {
                 continue;
-            };
+            }
             let mut finding = ctx
                 .finding(
                     doc,
                     link.span.clone(),
-                    format!(
-                        "`{}` leads to no page: nothing is published at `{path}`",
-                        link.dest
-                    ),
+                    format!("`{}` leads to no page: nothing is published at `{path}`", link.dest),
                 )
                 .with_anchor(format!("{}|{}", doc.section_path(link.heading), link.dest));
             finding = match suggest_page(site, from, &path) {
@@ -343,11 +287,7 @@ impl Check for BrokenLink {
 /// A page whose URL ends with the same last segment as a broken path, if exactly one does.
 fn suggest_page(site: &Site, from: usize, path: &str) -> Option<String> {
     let last = path.trim_end_matches('/').rsplit('/').next()?;
-    let last = last
-        .strip_suffix(".md")
-        .or_else(|| last.strip_suffix(".html"))
-        .unwrap_or(last)
-        .to_lowercase();
+    let last = last.strip_suffix(".md").or_else(|| last.strip_suffix(".html")).unwrap_or(last).to_lowercase();
     if last.is_empty() || last == "_index" || last == "index" {
         return None;
     }
@@ -361,8 +301,8 @@ fn suggest_page(site: &Site, from: usize, path: &str) -> Option<String> {
 }
 
 /// A `#fragment` that no heading (or other id) of the target page produces.
-#[derive(Debug)]
-struct BrokenAnchor;
+#[derive(Debug, Default)]
+struct BrokenAnchor(RuleExcludes);
 
 impl Check for BrokenAnchor {
     fn check(&self, doc: &Document, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
@@ -371,32 +311,27 @@ impl Check for BrokenAnchor {
             return;
         };
         for link in links_of(doc) {
-            let Target::Page {
-                page,
-                fragment: Some(fragment),
-            } = resolve(site, from, &link)
-            else {
+            let Target::Page { page, fragment: Some(fragment) } = resolve(site, from, &link) else {
                 continue;
             };
             let ids = site.ids(page);
-            if ids.contains(&fragment) {
+            let target = &site.pages()[page];
+            if ids.contains(&fragment) || self.0.matches(ctx, &target.url, Some(&fragment)) {
                 continue;
             }
-            let target = &site.pages()[page];
             let message = if page == from {
                 format!("no heading on this page has the id `{fragment}`")
             } else {
                 format!("`{}` has no heading with the id `{fragment}`", target.url)
             };
-            let mut finding = ctx
-                .finding(doc, link.span.clone(), message)
-                .with_anchor(format!("{}|{}", doc.section_path(link.heading), link.dest));
+            let mut finding = ctx.finding(doc, link.span.clone(), message).with_anchor(format!(
+                "{}|{}",
+                doc.section_path(link.heading),
+                link.dest
+            ));
             // Only ids of about the same length can be within `did_you_mean`'s distance.
             let len = fragment.chars().count();
-            let near = ids
-                .iter()
-                .map(String::as_str)
-                .filter(|id| id.len().abs_diff(len) <= (len / 3).max(2));
+            let near = ids.iter().map(String::as_str).filter(|id| id.len().abs_diff(len) <= (len / 3).max(2));
             let suggestion = did_you_mean(&fragment, near);
             finding = match suggestion {
                 Some(id) => finding.with_help(format!("did you mean `#{id}`?")),
@@ -424,9 +359,7 @@ impl Check for AbsoluteHandbookLink {
         } else {
             configured.iter().map(String::as_str).collect()
         };
-        let from_url = ctx
-            .site
-            .and_then(|s| page_of(doc, s).map(|i| s.pages()[i].url.clone()));
+        let from_url = ctx.site.and_then(|s| page_of(doc, s).map(|i| s.pages()[i].url.clone()));
         for link in doc.links.iter().filter(|l| !l.is_image) {
             let parts = url::split(link.url.trim());
             let (Some(scheme), Some(host)) = (parts.scheme, parts.host) else {
@@ -462,14 +395,8 @@ impl Check for AbsoluteHandbookLink {
                     link.span.clone(),
                     format!("handbook link written as an absolute URL: `{}`", link.url),
                 )
-                .with_help(format!(
-                    "write it as the relative link `{target}` so it works in review apps and forks"
-                ))
-                .with_anchor(format!(
-                    "{}|{}",
-                    doc.section_path(link.heading),
-                    link.url
-                )),
+                .with_help(format!("write it as the relative link `{target}` so it works in review apps and forks"))
+                .with_anchor(format!("{}|{}", doc.section_path(link.heading), link.url)),
             );
         }
     }
@@ -494,14 +421,9 @@ impl Check for HeadingLevelSkip {
                     ctx.finding(
                         doc,
                         cur.span.clone(),
-                        format!(
-                            "heading jumps from level {} to level {}",
-                            prev.level, cur.level
-                        ),
+                        format!("heading jumps from level {} to level {}", prev.level, cur.level),
                     )
-                    .with_help(format!(
-                        "make it a `{want}` heading, or add the level in between"
-                    ))
+                    .with_help(format!("make it a `{want}` heading, or add the level in between"))
                     .with_anchor(cur.norm.clone()),
                 );
             }
@@ -526,12 +448,7 @@ struct ProtectedPageMoved;
 impl Check for ProtectedPageMoved {
     fn check(&self, doc: &Document, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
         // Renames whose old contents the change does not carry: judge by the page as it is now.
-        let Some((old, _)) = ctx
-            .change
-            .renamed
-            .iter()
-            .find(|(_, new)| paths_equal(new, &doc.path))
-        else {
+        let Some((old, _)) = ctx.change.renamed.iter().find(|(_, new)| paths_equal(new, &doc.path)) else {
             return;
         };
         if ctx.change.old_contents.iter().any(|(p, _)| p == old) || has_change_issue(ctx) {
@@ -546,13 +463,7 @@ impl Check for ProtectedPageMoved {
         if has_change_issue(ctx) {
             return;
         }
-        let old_text = |path: &str| {
-            ctx.change
-                .old_contents
-                .iter()
-                .find(|(p, _)| p == path)
-                .map(|(_, t)| t.as_str())
-        };
+        let old_text = |path: &str| ctx.change.old_contents.iter().find(|(p, _)| p == path).map(|(_, t)| t.as_str());
         for (old, new) in &ctx.change.renamed {
             let Some(text) = old_text(old) else { continue };
             let (fm, _) = parse_front_matter(text);
@@ -574,13 +485,7 @@ fn paths_equal(a: &str, b: &str) -> bool {
     a.trim_start_matches("./") == b.trim_start_matches("./")
 }
 
-fn moved_finding(
-    ctx: &CheckContext<'_>,
-    at: &str,
-    old: &str,
-    new: Option<&str>,
-    reason: &str,
-) -> Finding {
+fn moved_finding(ctx: &CheckContext<'_>, at: &str, old: &str, new: Option<&str>, reason: &str) -> Finding {
     let message = match new {
         Some(new) => {
             format!("protected page `{old}` is moved to `{new}` without a change-management issue")
@@ -603,9 +508,7 @@ fn protection(fm: &FrontMatter, ctx: &CheckContext<'_>) -> Option<String> {
     for key in &hb.protected_keys {
         let set = match value.get(key) {
             Some(Value::Bool(b)) => *b,
-            Some(Value::String(s)) => {
-                s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("yes")
-            }
+            Some(Value::String(s)) => s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("yes"),
             _ => false,
         };
         if set {
@@ -649,10 +552,7 @@ static ISSUE_LINK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Whether the change links a change-management issue (see [`ProtectedPageMoved`]).
 fn has_change_issue(ctx: &CheckContext<'_>) -> bool {
-    ctx.change
-        .change_issue_text
-        .as_deref()
-        .is_some_and(|t| ISSUE_LINK.is_match(t))
+    ctx.change.change_issue_text.as_deref().is_some_and(|t| ISSUE_LINK.is_match(t))
 }
 
 #[cfg(test)]
@@ -667,12 +567,7 @@ mod tests {
             "Closes gitlab-com/support/support-team-meta#42",
             "https://gitlab.com/g/p/-/work_items/7",
         ];
-        let no = [
-            "#42",
-            "https://gitlab.com/g/p/-/merge_requests/5",
-            "no link",
-            "https://gitlab.com/g/p/-/issues/",
-        ];
+        let no = ["#42", "https://gitlab.com/g/p/-/merge_requests/5", "no link", "https://gitlab.com/g/p/-/issues/"];
         for t in yes {
             assert!(ISSUE_LINK.is_match(t), "{t}");
         }

@@ -16,10 +16,7 @@ pub(crate) struct IdSources(pub(crate) Vec<IdSource>);
 impl IdSources {
     /// The id sources of a parsed page. `include` gives the sources of an include file by its path
     /// below `assets/`.
-    pub(crate) fn of_document(
-        doc: &Document,
-        include: &dyn Fn(&str) -> Arc<IdSources>,
-    ) -> IdSources {
+    pub(crate) fn of_document(doc: &Document, include: &dyn Fn(&str) -> Arc<IdSources>) -> IdSources {
         let text = doc.text();
         let body_start = doc.body_start.min(text.len());
         let mut ordered: Vec<(usize, Item)> = doc
@@ -163,24 +160,17 @@ fn strip_shortcodes(text: &str) -> String {
 /// `## remote **temporary_branch**` gets `remote-temporary_`. (Measured against the built
 /// handbook; where the emphasis starts after other markup the text is left whole.)
 pub(crate) fn hugo_heading_text(text: &str, raw: &str) -> String {
-    let content = raw
-        .trim_start_matches('#')
-        .trim()
-        .trim_end_matches('#')
-        .trim_end();
+    let content = raw.trim_start_matches('#').trim().trim_end_matches('#').trim_end();
     let unlinked;
-    let text = if content.contains("](")
-        || !(content.contains("://") || content.contains('@') || content.contains("www."))
-    {
-        text
-    } else {
-        let code: Vec<&str> = content.split('`').skip(1).step_by(2).collect();
-        unlinked = drop_bare_links(text, &code);
-        unlinked.as_str()
-    };
-    let cut_from = emphasis_start(content)
-        .filter(|&p| text.starts_with(&content[..p]))
-        .unwrap_or(usize::MAX);
+    let text =
+        if content.contains("](") || !(content.contains("://") || content.contains('@') || content.contains("www.")) {
+            text
+        } else {
+            let code: Vec<&str> = content.split('`').skip(1).step_by(2).collect();
+            unlinked = drop_bare_links(text, &code);
+            unlinked.as_str()
+        };
+    let cut_from = emphasis_start(content).filter(|&p| text.starts_with(&content[..p])).unwrap_or(usize::MAX);
     let mut out = String::with_capacity(text.len());
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
@@ -246,9 +236,7 @@ fn nested_headings(text: &str, from: usize) -> Vec<(usize, String)> {
     let mut last_line = usize::MAX;
     for pos in memchr::memchr_iter(b'#', &bytes[from..]) {
         let at = from + pos;
-        let line_start = memchr::memrchr(b'\n', &bytes[..at])
-            .map_or(0, |i| i + 1)
-            .max(from);
+        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1).max(from);
         if line_start == last_line {
             continue;
         }
@@ -315,10 +303,7 @@ fn footnote_ids(body: &str, out: &mut Vec<IdSource>) {
     if memmem::find(body.as_bytes(), b"[^").is_none() {
         return;
     }
-    let count = body
-        .lines()
-        .filter(|l| l.starts_with("[^") && l.contains("]:"))
-        .count();
+    let count = body.lines().filter(|l| l.starts_with("[^") && l.contains("]:")).count();
     for n in 1..=count {
         out.push(IdSource::Other(format!("fn:{n}")));
         out.push(IdSource::Other(format!("fnref:{n}")));
@@ -351,10 +336,7 @@ fn html_ids(body: &str, out: &mut Vec<IdSource>) {
             let value = &body[pos + attr.len()..];
             let id = match value.as_bytes().first() {
                 Some(&q @ (b'"' | b'\'')) => value[1..].split(q as char).next().unwrap_or(""),
-                _ => value
-                    .split(|c: char| c.is_whitespace() || c == '>')
-                    .next()
-                    .unwrap_or(""),
+                _ => value.split(|c: char| c.is_whitespace() || c == '>').next().unwrap_or(""),
             };
             if !id.is_empty() {
                 out.push(IdSource::Other(html_unescape(id)));
@@ -383,11 +365,7 @@ fn html_unescape(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
-    s.replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
+    s.replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
 }
 
 #[cfg(test)]
@@ -408,9 +386,7 @@ mod tests {
             Arc::new(IdSources(vec![IdSource::Heading("Intro".into())]))
         };
         let ids = ids_of(&sources(text, &include));
-        for id in [
-            "intro", "intro-1", "intro-2", "old", "icon", "team", "para-id",
-        ] {
+        for id in ["intro", "intro-1", "intro-2", "old", "icon", "team", "para-id"] {
             assert!(ids.contains(id), "{id} not in {ids:?}");
         }
     }
@@ -418,75 +394,34 @@ mod tests {
     #[test]
     fn angle_includes_add_no_headings() {
         let text = "{{< include \"a.md\" >}}\n";
-        let include = |_: &str| {
-            Arc::new(IdSources(vec![
-                IdSource::Heading("X".into()),
-                IdSource::Other("y".into()),
-            ]))
-        };
+        let include = |_: &str| Arc::new(IdSources(vec![IdSource::Heading("X".into()), IdSource::Other("y".into())]));
         assert_eq!(sources(text, &include), vec![IdSource::Other("y".into())]);
     }
 
     #[test]
     fn include_calls_are_found() {
-        let found = includes(
-            "a {{% include \"i/a.md\" %}} b {{< include `i/b.md` >}} {{% includes x %}}",
-            0,
-        );
-        assert_eq!(
-            found,
-            vec![
-                (2, true, "i/a.md".to_string()),
-                (29, false, "i/b.md".to_string())
-            ]
-        );
+        let found = includes("a {{% include \"i/a.md\" %}} b {{< include `i/b.md` >}} {{% includes x %}}", 0);
+        assert_eq!(found, vec![(2, true, "i/a.md".to_string()), (29, false, "i/b.md".to_string())]);
     }
 
     #[test]
     fn heading_text_as_hugo_cuts_it() {
+        assert_eq!(hugo_heading_text("We've Got You Covered:", "## **We've Got You Covered:**"), "We'");
+        assert_eq!(hugo_heading_text("2013: \"I want\"", "### *2013: \"I want\"*"), "2013: ");
         assert_eq!(
-            hugo_heading_text("We've Got You Covered:", "## **We've Got You Covered:**"),
-            "We'"
-        );
-        assert_eq!(
-            hugo_heading_text("2013: \"I want\"", "### *2013: \"I want\"*"),
-            "2013: "
-        );
-        assert_eq!(
-            hugo_heading_text(
-                "1. Logging (Rattle) [Required]",
-                "### 1. **Logging (Rattle) [Required]**"
-            ),
+            hugo_heading_text("1. Logging (Rattle) [Required]", "### 1. **Logging (Rattle) [Required]**"),
             "1. Logging (Rattle) ["
         );
-        assert_eq!(
-            hugo_heading_text("Mail abuse@x.com now", "## Mail abuse@x.com now"),
-            "Mail  now"
-        );
-        assert_eq!(
-            hugo_heading_text("Mail abuse@x.com", "## Mail `abuse@x.com`"),
-            "Mail abuse@x.com"
-        );
-        assert_eq!(
-            hugo_heading_text("What is the “All\"", "## *What is the “All\"*"),
-            "What is the “All"
-        );
+        assert_eq!(hugo_heading_text("Mail abuse@x.com now", "## Mail abuse@x.com now"), "Mail  now");
+        assert_eq!(hugo_heading_text("Mail abuse@x.com", "## Mail `abuse@x.com`"), "Mail abuse@x.com");
+        assert_eq!(hugo_heading_text("What is the “All\"", "## *What is the “All\"*"), "What is the “All");
         assert_eq!(
             hugo_heading_text("Using the --onto option", "#### Using the --onto option"),
             "Using the onto option"
         );
-        assert_eq!(
-            hugo_heading_text("The it's_here code", "## The `it's_here` code"),
-            "The it's_here code"
-        );
-        assert_eq!(
-            hugo_heading_text("GitLab's approach", "## GitLab's approach"),
-            "GitLab's approach"
-        );
-        assert_eq!(
-            hugo_heading_text("remote temporary_branch", "## remote **temporary_branch**"),
-            "remote temporary_"
-        );
+        assert_eq!(hugo_heading_text("The it's_here code", "## The `it's_here` code"), "The it's_here code");
+        assert_eq!(hugo_heading_text("GitLab's approach", "## GitLab's approach"), "GitLab's approach");
+        assert_eq!(hugo_heading_text("remote temporary_branch", "## remote **temporary_branch**"), "remote temporary_");
     }
 
     #[test]

@@ -72,10 +72,7 @@ pub enum Render {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// A page of the site (index into [`Site::pages`]), with the decoded fragment if any.
-    Page {
-        page: usize,
-        fragment: Option<String>,
-    },
+    Page { page: usize, fragment: Option<String> },
     /// Resolves to nothing in a section the repository has: a broken link, with the resolved path.
     Broken { path: String },
     /// Not checked: an external URL, a static file, a section the repository does not contain, or
@@ -151,10 +148,7 @@ impl Site {
         handbook: &HandbookDef,
         docs: impl IntoIterator<Item = &'a Document>,
     ) -> Result<Site, SiteError> {
-        let mut site = Site {
-            root: root.to_path_buf(),
-            ..Site::default()
-        };
+        let mut site = Site { root: root.to_path_buf(), ..Site::default() };
         site.excludes = site.load_excludes(&handbook.exclude_links)?;
         let content = root.join("content");
         let mut files = Vec::new();
@@ -162,21 +156,13 @@ impl Site {
         if content.is_dir() {
             walk(&content, "", 0, &mut files, &mut dirs, &mut site.skipped);
         }
-        let provided: HashMap<String, &Document> = docs
-            .into_iter()
-            .filter(|d| d.kind == DocKind::Handbook)
-            .map(|d| (site.repo_path(&d.path), d))
-            .collect();
+        let provided: HashMap<String, &Document> =
+            docs.into_iter().filter(|d| d.kind == DocKind::Handbook).map(|d| (site.repo_path(&d.path), d)).collect();
 
         // A directory with `index.md` is a leaf bundle: other Markdown files inside it are
         // resources of that page, not pages.
-        let leaf_dirs: HashSet<&str> = files
-            .iter()
-            .filter_map(|f| {
-                f.strip_suffix("/index.md")
-                    .or((f == "index.md").then_some(""))
-            })
-            .collect();
+        let leaf_dirs: HashSet<&str> =
+            files.iter().filter_map(|f| f.strip_suffix("/index.md").or((f == "index.md").then_some(""))).collect();
         let in_leaf_bundle = |rel: &str| {
             let mut dir = rel;
             let own_index = rel.ends_with("/index.md") || rel == "index.md";
@@ -208,10 +194,7 @@ impl Site {
             let placement = match placement {
                 Ok(p) => p,
                 Err(reason) => {
-                    site.skipped.push(Skipped {
-                        path: repo.clone(),
-                        reason,
-                    });
+                    site.skipped.push(Skipped { path: repo.clone(), reason });
                     Placement::default()
                 }
             };
@@ -225,14 +208,8 @@ impl Site {
                 None => url::page_url(&rel),
             };
             if let (Some(slug), None) = (&placement.slug, &placement.url) {
-                let parent = page_url
-                    .trim_end_matches('/')
-                    .rsplit_once('/')
-                    .map_or("", |(p, _)| p);
-                page_url = format!(
-                    "{parent}/{}/",
-                    slug.trim_matches('/').to_lowercase().replace(' ', "-")
-                );
+                let parent = page_url.trim_end_matches('/').rsplit_once('/').map_or("", |(p, _)| p);
+                page_url = format!("{parent}/{}/", slug.trim_matches('/').to_lowercase().replace(' ', "-"));
             }
             let dir = match rel.rfind('/') {
                 Some(i) => format!("/{}", &rel[..i]),
@@ -254,14 +231,8 @@ impl Site {
             }
             site.by_path.insert(repo, index);
             for alias in placement.aliases {
-                let alias = if alias.starts_with('/') {
-                    alias
-                } else {
-                    url::resolve(&page_url, &alias)
-                };
-                site.aliases
-                    .entry(normalize_url_key(&alias))
-                    .or_insert(index);
+                let alias = if alias.starts_with('/') { alias } else { url::resolve(&page_url, &alias) };
+                site.aliases.entry(normalize_url_key(&alias)).or_insert(index);
             }
         }
         // Hugo makes the home page and every top-level section whether or not they have a file.
@@ -270,14 +241,11 @@ impl Site {
             site.add_virtual(&format!("/{dir}"));
         }
         site.add_virtual("/");
-        site.aliases
-            .retain(|alias, _| !site.by_url.contains_key(alias));
+        site.aliases.retain(|alias, _| !site.by_url.contains_key(alias));
 
         // Ids of documents the caller parsed: computed here, in parallel, so no page is parsed twice.
-        let work: Vec<(usize, &Document)> = provided
-            .iter()
-            .filter_map(|(path, doc)| site.by_path.get(path).map(|&i| (i, *doc)))
-            .collect();
+        let work: Vec<(usize, &Document)> =
+            provided.iter().filter_map(|(path, doc)| site.by_path.get(path).map(|&i| (i, *doc))).collect();
         work.par_iter().for_each(|(i, doc)| {
             let ids = site.ids_from_document(doc);
             let _ = site.pages[*i].ids.set(Arc::new(ids));
@@ -289,11 +257,7 @@ impl Site {
         if self.by_key.contains_key(key) {
             return;
         }
-        let url = if key == "/" {
-            "/".to_string()
-        } else {
-            format!("{key}/")
-        };
+        let url = if key == "/" { "/".to_string() } else { format!("{key}/") };
         let index = self.pages.len();
         let ids = OnceLock::new();
         let _ = ids.set(Arc::new(HashSet::new()));
@@ -312,10 +276,8 @@ impl Site {
     fn load_excludes(&mut self, configured: &[String]) -> Result<Option<RegexSet>, SiteError> {
         let mut excludes = Vec::new();
         for pattern in configured {
-            Regex::new(pattern).map_err(|e| SiteError::BadPattern {
-                pattern: pattern.clone(),
-                message: e.to_string(),
-            })?;
+            Regex::new(pattern)
+                .map_err(|e| SiteError::BadPattern { pattern: pattern.clone(), message: e.to_string() })?;
             excludes.push(pattern.clone());
         }
         let hugolint = self.root.join(".hugolint.yaml");
@@ -336,10 +298,7 @@ impl Site {
         // One automaton for every pattern: links are many, patterns a few dozen.
         RegexSet::new(&excludes)
             .map(Some)
-            .map_err(|e| SiteError::BadPattern {
-                pattern: excludes.join(" | "),
-                message: e.to_string(),
-            })
+            .map_err(|e| SiteError::BadPattern { pattern: excludes.join(" | "), message: e.to_string() })
     }
 
     /// `path` as a repository-relative, `/`-separated path (what `Page::path` holds).
@@ -409,19 +368,14 @@ impl Site {
                 Some(&i) => return Some(i),
                 None => key,
             };
-            key.strip_prefix("/content")
-                .filter(|k| k.starts_with('/'))
-                .and_then(|k| self.by_key.get(k).copied())
+            key.strip_prefix("/content").filter(|k| k.starts_with('/')).and_then(|k| self.by_key.get(k).copied())
         };
         if reference.starts_with('/') {
             return find(url::join_clean("/", reference));
         }
         let page = &self.pages[from];
         let base = if page.leaf && url::extension(reference).as_deref() != Some(".md") {
-            page.dir.rsplit_once('/').map_or(
-                "/",
-                |(parent, _)| if parent.is_empty() { "/" } else { parent },
-            )
+            page.dir.rsplit_once('/').map_or("/", |(parent, _)| if parent.is_empty() { "/" } else { parent })
         } else {
             page.dir.as_str()
         };
@@ -473,12 +427,8 @@ impl Site {
                 Render::Always => self.checked(i, &target.url, fragment_raw, fragment),
                 // No permalink: the hook writes just `#fragment`, which stays on this page.
                 Render::Never => self.checked(from, &page.url, fragment_raw, fragment),
-                Render::Link if self.is_excluded(&target.url, fragment_raw) => {
-                    Target::Unchecked(Unchecked::Excluded)
-                }
-                Render::Link => Target::Broken {
-                    path: target.url.clone(),
-                },
+                Render::Link if self.is_excluded(&target.url, fragment_raw) => Target::Unchecked(Unchecked::Excluded),
+                Render::Link => Target::Broken { path: target.url.clone() },
             };
         }
         // No page: the link is left as written and the browser resolves it against the page URL.
@@ -499,13 +449,7 @@ impl Site {
         }
     }
 
-    fn checked(
-        &self,
-        page: usize,
-        url: &str,
-        fragment_raw: Option<&str>,
-        fragment: Option<String>,
-    ) -> Target {
+    fn checked(&self, page: usize, url: &str, fragment_raw: Option<&str>, fragment: Option<String>) -> Target {
         if self.is_excluded(url, fragment_raw) {
             Target::Unchecked(Unchecked::Excluded)
         } else {
@@ -613,19 +557,13 @@ fn walk(
     skipped: &mut Vec<Skipped>,
 ) {
     if depth > MAX_DEPTH {
-        skipped.push(Skipped {
-            path: format!("content/{rel}"),
-            reason: "directory tree too deep".to_string(),
-        });
+        skipped.push(Skipped { path: format!("content/{rel}"), reason: "directory tree too deep".to_string() });
         return;
     }
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            skipped.push(Skipped {
-                path: format!("content/{rel}"),
-                reason: format!("cannot list directory: {e}"),
-            });
+            skipped.push(Skipped { path: format!("content/{rel}"), reason: format!("cannot list directory: {e}") });
             return;
         }
     };
@@ -633,11 +571,7 @@ fn walk(
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let child = if rel.is_empty() {
-            name.clone()
-        } else {
-            format!("{rel}/{name}")
-        };
+        let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
         let Ok(kind) = entry.file_type() else {
             continue;
         };
@@ -694,30 +628,18 @@ fn front_matter_text(text: &str) -> &str {
 }
 
 fn placement_of(fm: &FrontMatter) -> Placement {
-    let FrontMatter::Yaml {
-        value: Value::Object(map),
-        ..
-    } = fm
-    else {
+    let FrontMatter::Yaml { value: Value::Object(map), .. } = fm else {
         return Placement::default();
     };
     // Hugo reads front matter keys case-insensitively.
-    let get = |name: &str| {
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    };
+    let get = |name: &str| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
     let truthy = |v: Option<&Value>| match v {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
         _ => false,
     };
     let aliases = match get("aliases") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
         Some(Value::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     };
@@ -725,25 +647,15 @@ fn placement_of(fm: &FrontMatter) -> Placement {
     let render = match build.and_then(|b| b.get("render")) {
         _ if truthy(get("headless")) => Render::Never,
         Some(Value::Bool(false)) => Render::Never,
-        Some(Value::String(s))
-            if s.eq_ignore_ascii_case("never") || s.eq_ignore_ascii_case("false") =>
-        {
-            Render::Never
-        }
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("never") || s.eq_ignore_ascii_case("false") => Render::Never,
         Some(Value::String(s)) if s.eq_ignore_ascii_case("link") => Render::Link,
         _ => Render::Always,
     };
     Placement {
         draft: truthy(get("draft")),
         render,
-        url: get("url")
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
-            .map(str::to_string),
-        slug: get("slug")
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
-            .map(str::to_string),
+        url: get("url").and_then(Value::as_str).filter(|s| !s.trim().is_empty()).map(str::to_string),
+        slug: get("slug").and_then(Value::as_str).filter(|s| !s.trim().is_empty()).map(str::to_string),
         aliases,
     }
 }

@@ -36,13 +36,7 @@ pub fn split(dest: &str) -> Dest<'_> {
         }
         None => (None, rest),
     };
-    Dest {
-        scheme,
-        host,
-        path,
-        query,
-        fragment,
-    }
+    Dest { scheme, host, path, query, fragment }
 }
 
 /// `mailto` in `mailto:x`, by RFC 3986: a letter, then letters, digits, `+`, `-`, `.`, then `:`.
@@ -51,9 +45,8 @@ fn scheme_of(s: &str) -> Option<&str> {
     let scheme = &s[..colon];
     let mut chars = scheme.chars();
     let first = chars.next()?;
-    (first.is_ascii_alphabetic()
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-    .then_some(scheme)
+    (first.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .then_some(scheme)
 }
 
 /// Decodes `%xx` escapes; an escape that is not two hex digits is kept as written, and bytes that
@@ -124,11 +117,7 @@ pub fn remove_dot_segments(path: &str) -> String {
         }
     }
     let joined = out.join("/");
-    if joined.starts_with('/') {
-        joined
-    } else {
-        format!("/{joined}")
-    }
+    if joined.starts_with('/') { joined } else { format!("/{joined}") }
 }
 
 /// Go's `path.Join` of an absolute directory and a relative reference, cleaned: no trailing
@@ -183,10 +172,7 @@ pub fn extension(path: &str) -> Option<String> {
     let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     let dot = last.rfind('.')?;
     // As Python's splitext: leading dots of a name (`.hidden`) do not start an extension.
-    last[..dot]
-        .bytes()
-        .any(|b| b != b'.')
-        .then(|| last[dot..].to_ascii_lowercase())
+    last[..dot].bytes().any(|b| b != b'.').then(|| last[dot..].to_ascii_lowercase())
 }
 
 /// A relative URL from page URL `from` to page URL `to` (both absolute paths ending in `/`), the
@@ -194,11 +180,7 @@ pub fn extension(path: &str) -> Option<String> {
 pub fn relative(from: &str, to: &str) -> String {
     let from_dirs: Vec<&str> = from.split('/').filter(|s| !s.is_empty()).collect();
     let to_segs: Vec<&str> = to.split('/').filter(|s| !s.is_empty()).collect();
-    let common = from_dirs
-        .iter()
-        .zip(&to_segs)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let common = from_dirs.iter().zip(&to_segs).take_while(|(a, b)| a == b).count();
     let mut out = String::new();
     for _ in common..from_dirs.len() {
         out.push_str("../");
@@ -210,11 +192,7 @@ pub fn relative(from: &str, to: &str) -> String {
     if !to.ends_with('/') && out.ends_with('/') {
         out.pop();
     }
-    if out.is_empty() {
-        "./".to_string()
-    } else {
-        out
-    }
+    if out.is_empty() { "./".to_string() } else { out }
 }
 
 #[cfg(test)]
@@ -230,10 +208,7 @@ mod tests {
         assert_eq!(d.query, Some("a=1"));
         assert_eq!(d.fragment, Some("frag"));
         let d = split("../a.md#x?y");
-        assert_eq!(
-            (d.scheme, d.path, d.query, d.fragment),
-            (None, "../a.md", None, Some("x?y"))
-        );
+        assert_eq!((d.scheme, d.path, d.query, d.fragment), (None, "../a.md", None, Some("x?y")));
         assert_eq!(split("#only").path, "");
         assert_eq!(split("mailto:a@b.c").scheme, Some("mailto"));
         assert_eq!(split("//cdn.test/x").host, Some("cdn.test"));
