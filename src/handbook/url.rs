@@ -90,7 +90,13 @@ pub fn resolve(base: &str, reference: &str) -> String {
         Some(i) => &base[..=i],
         None => "/",
     };
-    remove_dot_segments(&format!("{dir}{reference}"))
+    // Empty segments of a relative reference collapse (`a//` is `a/`), as the oracle's resolver
+    // (Python's urljoin) and slash-merging web servers treat them.
+    let mut joined = format!("{dir}{reference}");
+    while joined.contains("//") {
+        joined = joined.replace("//", "/");
+    }
+    remove_dot_segments(&joined)
 }
 
 /// RFC 3986 §5.2.4, on an absolute path.
@@ -232,6 +238,8 @@ mod tests {
         assert_eq!(resolve("/handbook/a/b/", "/teamops/"), "/teamops/");
         assert_eq!(resolve("/handbook/a/b/", "."), "/handbook/a/b/");
         assert_eq!(resolve("/handbook/a/b/", "./x/./y/.."), "/handbook/a/b/x/");
+        assert_eq!(resolve("/handbook/a/", "c//"), "/handbook/a/c/");
+        assert_eq!(resolve("/handbook/a/", "/c//"), "/c//");
     }
 
     #[test]
