@@ -48,7 +48,7 @@ measure() {
   (cd "$dir" && "$@" >/dev/null 2>&1) || true
   for _ in $(seq "$runs"); do
     (cd "$dir" && /usr/bin/time -f "%e %U %S %M" -o "$log.one" "$@" >/dev/null 2>&1) || true
-    cat "$log.one" >> "$log"
+    grep -E "^[0-9.]+ " "$log.one" >> "$log" || true  # time prepends a line when the tool exits non-zero
   done
   WALL[$name]=$(awk '{print $1}' "$log" | median)
   CPU[$name]=$(awk '{print $2+$3}' "$log" | median)
