@@ -14,12 +14,21 @@ fn main() {
     let config = Config::discover(&root, None).unwrap_or_else(|e| panic!("{e}"));
     let rules = RuleSet::load(&[]).unwrap_or_else(|e| panic!("{e}"));
     let change = ChangeSet::default();
-    let req = LintRequest { root: root.clone(), paths: vec![], only: None, config: &config, rules: &rules, change: &change, shard: None };
+    let req = LintRequest {
+        root: root.clone(),
+        paths: vec![],
+        only: None,
+        config: &config,
+        rules: &rules,
+        change: &change,
+        shard: None,
+    };
     let t_setup = t.elapsed();
     let globs = Globs::new(&config).unwrap_or_else(|e| panic!("{e}"));
     let candidates = discover(&req, &globs).unwrap_or_else(|e| panic!("{e}"));
     let t_discover = t.elapsed();
-    let docs: Vec<_> = candidates.par_iter().filter_map(|c| read_document(c, config.max_file_bytes, &rules).ok()).collect();
+    let docs: Vec<_> =
+        candidates.par_iter().filter_map(|c| read_document(c, config.max_file_bytes, &rules).ok()).collect();
     let t_parse = t.elapsed();
     let site = Site::for_run(&root, &config, &docs);
     let t_site = t.elapsed();
