@@ -1,16 +1,679 @@
 //! The handbook as Hugo builds it: page URLs, aliases, heading ids, and link resolution.
+//!
+//! [`Site::build`] lists every page under `content/` and reads what decides where pages live
+//! (front matter `aliases`, `url`, `slug`, `draft`), taking it from already-parsed documents where
+//! it can. Heading ids are worked out per page only when a link needs them (a `OnceLock` per
+//! page), so `--changed` parses little beyond the changed files; documents the caller has parsed
+//! anyway hand in their ids with [`Site::build`] and are never read again.
 
-/// Every page of the handbook tree, indexed by URL.
+pub mod anchor;
+mod ids;
+pub mod url;
+
+use crate::document::{DocKind, Document, FrontMatter, parse_front_matter};
+use crate::rules::model::HandbookDef;
+use anchor::ids_of;
+use ids::{IdSources, include_sources_of};
+use rayon::prelude::*;
+use regex::{Regex, RegexSet};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use thiserror::Error;
+
+/// How deep a directory walk goes: deeper trees are a symlink trick or a mistake.
+const MAX_DEPTH: usize = 64;
+
+#[derive(Debug, Error, miette::Diagnostic)]
+pub enum SiteError {
+    #[error("invalid link exclusion pattern `{pattern}`: {message}")]
+    #[diagnostic(
+        code(promolint::handbook::exclude_links),
+        help(
+            "`handbook.exclude_links` holds regular expressions (Rust `regex` syntax) matched against `/path#fragment`"
+        )
+    )]
+    BadPattern { pattern: String, message: String },
+}
+
+/// One page of the built site.
+#[derive(Debug)]
+pub struct Page {
+    /// Repository-relative source file (`content/handbook/a/b.md`); empty for sections Hugo makes
+    /// without a file (top-level sections, the home page).
+    pub path: String,
+    /// The page's URL path: `/handbook/a/b/`.
+    pub url: String,
+    /// Directory of the source file below `content/`, as `GetPage` resolves relative references
+    /// from it: `/handbook/a`.
+    dir: String,
+    /// A leaf bundle's `index.md`: Hugo resolves its references without a `.md` extension from
+    /// the directory that holds the bundle, not from the bundle's own directory.
+    leaf: bool,
+    /// Whether Hugo writes the page (`build.render`): a page with `render: never` is found by
+    /// `GetPage` but has no URL, so links to it point back at the linking page.
+    pub rendered: Render,
+    ids: OnceLock<Arc<HashSet<String>>>,
+}
+
+/// Hugo's `build.render` option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Render {
+    #[default]
+    Always,
+    /// A URL but no file: links to it are broken in the built site.
+    Link,
+    /// Neither URL nor file.
+    Never,
+}
+
+/// What a link destination leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A page of the site (index into [`Site::pages`]), with the decoded fragment if any.
+    Page { page: usize, fragment: Option<String> },
+    /// Resolves to nothing in a section the repository has: a broken link, with the resolved path.
+    Broken { path: String },
+    /// Not checked: an external URL, a static file, a section the repository does not contain, or
+    /// a target excluded by configuration.
+    Unchecked(Unchecked),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unchecked {
+    External,
+    StaticFile,
+    OutOfScope,
+    Excluded,
+    Empty,
+}
+
+/// A file that could not be indexed, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
 #[derive(Debug, Default)]
-pub struct Site {}
+pub struct Site {
+    root: PathBuf,
+    pages: Vec<Page>,
+    by_key: HashMap<String, usize>,
+    by_url: HashMap<String, usize>,
+    aliases: HashMap<String, usize>,
+    /// Source path (repository-relative) of every published page.
+    by_path: HashMap<String, usize>,
+    /// Files under `content/` that are not published pages (drafts, bundle resources).
+    unpublished: HashSet<String>,
+    /// Top-level sections (`handbook`, `teamops`): links elsewhere are not the site's business.
+    sections: HashSet<String>,
+    excludes: Option<RegexSet>,
+    includes: Mutex<HashMap<String, Arc<IdSources>>>,
+    skipped: Vec<Skipped>,
+}
+
+/// What front matter decides about where a page lives.
+#[derive(Debug, Default)]
+struct Placement {
+    draft: bool,
+    render: Render,
+    url: Option<String>,
+    slug: Option<String>,
+    aliases: Vec<String>,
+}
 
 impl Site {
-    /// The site for a lint run, when handbook pages are in it.
-    pub fn for_run(
-        _root: &std::path::Path,
-        _config: &crate::config::Config,
-        _docs: &[crate::document::Document],
-    ) -> Option<Site> {
+    /// The site for a lint run, when handbook pages are in it: built from the run's parsed
+    /// documents (which are not read again) plus the front matter of the other pages. Link
+    /// exclusions here are the tree's `.hugolint.yaml`; the rules' `handbook.exclude_links` are
+    /// applied by the link checks.
+    pub fn for_run(root: &Path, _config: &crate::config::Config, docs: &[Document]) -> Option<Site> {
+        if !docs.iter().any(|d| d.kind == DocKind::Handbook) {
+            return None;
+        }
+        Site::build(root, &HandbookDef::default(), docs.iter()).ok()
+    }
+
+    /// Indexes the Hugo site at `root` (the directory holding `content/` and `assets/`).
+    ///
+    /// `docs` are documents the caller has already parsed (any kind, any path; those that are
+    /// pages of this site are used): their front matter and heading ids are taken from them, and
+    /// only the other pages are read here (front matter only; headings later, if a link needs
+    /// them). Exclusion patterns come from `handbook.exclude_links` and the tree's own
+    /// `.hugolint.yaml`.
+    pub fn build<'a>(
+        root: &Path,
+        handbook: &HandbookDef,
+        docs: impl IntoIterator<Item = &'a Document>,
+    ) -> Result<Site, SiteError> {
+        let mut site = Site { root: root.to_path_buf(), ..Site::default() };
+        site.excludes = site.load_excludes(&handbook.exclude_links)?;
+        let content = root.join("content");
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
+        if content.is_dir() {
+            walk(&content, "", 0, &mut files, &mut dirs, &mut site.skipped);
+        }
+        let provided: HashMap<String, &Document> =
+            docs.into_iter().filter(|d| d.kind == DocKind::Handbook).map(|d| (site.repo_path(&d.path), d)).collect();
+
+        // A directory with `index.md` is a leaf bundle: other Markdown files inside it are
+        // resources of that page, not pages.
+        let leaf_dirs: HashSet<&str> =
+            files.iter().filter_map(|f| f.strip_suffix("/index.md").or((f == "index.md").then_some(""))).collect();
+        let in_leaf_bundle = |rel: &str| {
+            let mut dir = rel;
+            let own_index = rel.ends_with("/index.md") || rel == "index.md";
+            let mut first = true;
+            while let Some(slash) = dir.rfind('/') {
+                dir = &dir[..slash];
+                if leaf_dirs.contains(dir) && !(first && own_index) {
+                    return true;
+                }
+                first = false;
+            }
+            false
+        };
+
+        let placements: Vec<(String, Result<Placement, String>)> = files
+            .par_iter()
+            .map(|rel| {
+                let repo = format!("content/{rel}");
+                let placement = match provided.get(&repo) {
+                    Some(doc) => Ok(placement_of(&doc.front_matter)),
+                    None => read_placement(&content.join(rel)),
+                };
+                (rel.clone(), placement)
+            })
+            .collect();
+
+        for (rel, placement) in placements {
+            let repo = format!("content/{rel}");
+            let placement = match placement {
+                Ok(p) => p,
+                Err(reason) => {
+                    site.skipped.push(Skipped { path: repo.clone(), reason });
+                    Placement::default()
+                }
+            };
+            if placement.draft || in_leaf_bundle(&rel) {
+                site.unpublished.insert(repo);
+                continue;
+            }
+            let key = url::page_key(&rel);
+            let mut page_url = match &placement.url {
+                Some(u) => normalize_url_key(u),
+                None => url::page_url(&rel),
+            };
+            if let (Some(slug), None) = (&placement.slug, &placement.url) {
+                let parent = page_url.trim_end_matches('/').rsplit_once('/').map_or("", |(p, _)| p);
+                page_url = format!("{parent}/{}/", slug.trim_matches('/').to_lowercase().replace(' ', "-"));
+            }
+            let dir = match rel.rfind('/') {
+                Some(i) => format!("/{}", &rel[..i]),
+                None => "/".to_string(),
+            };
+            let leaf = rel.ends_with("/index.md");
+            let index = site.pages.len();
+            site.pages.push(Page {
+                path: repo.clone(),
+                url: page_url.clone(),
+                dir,
+                leaf,
+                rendered: placement.render,
+                ids: OnceLock::new(),
+            });
+            site.by_key.entry(key).or_insert(index);
+            if placement.render == Render::Always {
+                site.by_url.entry(page_url.clone()).or_insert(index);
+            }
+            site.by_path.insert(repo, index);
+            for alias in placement.aliases {
+                let alias = if alias.starts_with('/') { alias } else { url::resolve(&page_url, &alias) };
+                site.aliases.entry(normalize_url_key(&alias)).or_insert(index);
+            }
+        }
+        // Hugo makes the home page and every top-level section whether or not they have a file.
+        for dir in dirs.iter().filter(|d| !d.contains('/')) {
+            site.sections.insert(dir.clone());
+            site.add_virtual(&format!("/{dir}"));
+        }
+        site.add_virtual("/");
+        site.aliases.retain(|alias, _| !site.by_url.contains_key(alias));
+
+        // Ids of documents the caller parsed: computed here, in parallel, so no page is parsed twice.
+        let work: Vec<(usize, &Document)> =
+            provided.iter().filter_map(|(path, doc)| site.by_path.get(path).map(|&i| (i, *doc))).collect();
+        work.par_iter().for_each(|(i, doc)| {
+            let ids = site.ids_from_document(doc);
+            let _ = site.pages[*i].ids.set(Arc::new(ids));
+        });
+        Ok(site)
+    }
+
+    fn add_virtual(&mut self, key: &str) {
+        if self.by_key.contains_key(key) {
+            return;
+        }
+        let url = if key == "/" { "/".to_string() } else { format!("{key}/") };
+        let index = self.pages.len();
+        let ids = OnceLock::new();
+        let _ = ids.set(Arc::new(HashSet::new()));
+        self.pages.push(Page {
+            path: String::new(),
+            url: url.clone(),
+            dir: key.to_string(),
+            leaf: false,
+            rendered: Render::Always,
+            ids,
+        });
+        self.by_key.insert(key.to_string(), index);
+        self.by_url.entry(url).or_insert(index);
+    }
+
+    fn load_excludes(&mut self, configured: &[String]) -> Result<Option<RegexSet>, SiteError> {
+        let mut excludes = Vec::new();
+        for pattern in configured {
+            Regex::new(pattern)
+                .map_err(|e| SiteError::BadPattern { pattern: pattern.clone(), message: e.to_string() })?;
+            excludes.push(pattern.clone());
+        }
+        let hugolint = self.root.join(".hugolint.yaml");
+        if let Ok(text) = std::fs::read_to_string(&hugolint) {
+            for pattern in hugolint_patterns(&text) {
+                match Regex::new(&pattern) {
+                    Ok(_) => excludes.push(pattern),
+                    Err(e) => self.skipped.push(Skipped {
+                        path: ".hugolint.yaml".to_string(),
+                        reason: format!("exclusion pattern `{pattern}` ignored: {e}"),
+                    }),
+                }
+            }
+        }
+        if excludes.is_empty() {
+            return Ok(None);
+        }
+        // One automaton for every pattern: links are many, patterns a few dozen.
+        RegexSet::new(&excludes)
+            .map(Some)
+            .map_err(|e| SiteError::BadPattern { pattern: excludes.join(" | "), message: e.to_string() })
+    }
+
+    /// `path` as a repository-relative, `/`-separated path (what `Page::path` holds).
+    fn repo_path(&self, path: &str) -> String {
+        let p = Path::new(path);
+        let rel = p.strip_prefix(&self.root).unwrap_or(p);
+        let s = rel.to_string_lossy().replace('\\', "/");
+        s.trim_start_matches("./").to_string()
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn pages(&self) -> &[Page] {
+        &self.pages
+    }
+
+    /// Files that could not be indexed, with the reason, for the caller to report.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
+    /// The published page whose source is `path` (repository-relative or under the root).
+    pub fn page_of(&self, path: &str) -> Option<usize> {
+        self.by_path.get(&self.repo_path(path)).copied()
+    }
+
+    /// Whether `path` is a file under `content/` that Hugo does not publish (a draft, or a
+    /// Markdown resource of a leaf bundle).
+    pub fn is_unpublished(&self, path: &str) -> bool {
+        self.unpublished.contains(&self.repo_path(path))
+    }
+
+    /// The page a URL path (decoded, as a browser would request it) serves, following aliases.
+    pub fn page_at_url(&self, path: &str) -> Option<usize> {
+        let with_slash;
+        let candidates: &[&str] = if path.ends_with('/') {
+            &[path]
+        } else {
+            with_slash = format!("{path}/");
+            &[path, &with_slash]
+        };
+        for c in candidates {
+            if let Some(&i) = self.by_url.get(*c).or_else(|| self.aliases.get(*c)) {
+                return Some(i);
+            }
+        }
         None
+    }
+
+    /// `GetPage` from page `from`: the reference relative to the page first, then (unless it
+    /// starts with `.`) from the content root. Only one trailing slash is dropped, as Hugo does:
+    /// `a//` finds nothing.
+    pub fn get_page(&self, from: usize, reference: &str) -> Option<usize> {
+        let reference = reference.strip_suffix('/').unwrap_or(reference);
+        if reference.ends_with('/') {
+            return None;
+        }
+        if reference.is_empty() {
+            return self.by_key.get("/").copied();
+        }
+        let find = |path: String| {
+            let key = url::page_key(&path);
+            // A reference that climbs out of `content/` and back in still names the page.
+            let key = match self.by_key.get(&key) {
+                Some(&i) => return Some(i),
+                None => key,
+            };
+            key.strip_prefix("/content").filter(|k| k.starts_with('/')).and_then(|k| self.by_key.get(k).copied())
+        };
+        if reference.starts_with('/') {
+            return find(url::join_clean("/", reference));
+        }
+        let page = &self.pages[from];
+        let base = if page.leaf && url::extension(reference).as_deref() != Some(".md") {
+            page.dir.rsplit_once('/').map_or("/", |(parent, _)| if parent.is_empty() { "/" } else { parent })
+        } else {
+            page.dir.as_str()
+        };
+        if let Some(i) = find(url::join_clean(base, reference)) {
+            return Some(i);
+        }
+        if reference.starts_with('.') {
+            return None;
+        }
+        find(url::join_clean("/", reference))
+    }
+
+    /// Where link destination `dest` written on page `from` leads, as Hugo 0.151 with its embedded
+    /// link render hook and then a browser would take it.
+    pub fn resolve(&self, from: usize, dest: &str) -> Target {
+        self.resolve_with(from, dest, true)
+    }
+
+    /// Where an `href` of raw HTML on page `from` leads: the render hook never sees raw HTML, so
+    /// only the browser resolves it.
+    pub fn resolve_html(&self, from: usize, href: &str) -> Target {
+        self.resolve_with(from, href, false)
+    }
+
+    fn resolve_with(&self, from: usize, dest: &str, hook: bool) -> Target {
+        let dest = dest.trim();
+        if dest.is_empty() {
+            return Target::Unchecked(Unchecked::Empty);
+        }
+        let parts = url::split(dest);
+        if parts.scheme.is_some() || parts.host.is_some() {
+            return Target::Unchecked(Unchecked::External);
+        }
+        let page = &self.pages[from];
+        let fragment_raw = parts.fragment.filter(|f| !f.is_empty());
+        let fragment = fragment_raw.map(url::percent_decode);
+        if parts.path.is_empty() {
+            // `#x` (and `?q`) stay on the page itself.
+            return self.checked(from, &page.url, fragment_raw, fragment);
+        }
+        let decoded = url::percent_decode(parts.path);
+        if is_static(&decoded) {
+            return Target::Unchecked(Unchecked::StaticFile);
+        }
+        let reference = decoded.strip_prefix("./").unwrap_or(&decoded);
+        if let Some(i) = self.get_page(from, reference).filter(|_| hook) {
+            let target = &self.pages[i];
+            return match target.rendered {
+                Render::Always => self.checked(i, &target.url, fragment_raw, fragment),
+                // No permalink: the hook writes just `#fragment`, which stays on this page.
+                Render::Never => self.checked(from, &page.url, fragment_raw, fragment),
+                Render::Link if self.is_excluded(&target.url, fragment_raw) => Target::Unchecked(Unchecked::Excluded),
+                Render::Link => Target::Broken { path: target.url.clone() },
+            };
+        }
+        // No page: the link is left as written and the browser resolves it against the page URL.
+        let resolved = url::percent_decode(&url::resolve(&page.url, parts.path));
+        if is_static(&resolved) {
+            return Target::Unchecked(Unchecked::StaticFile);
+        }
+        let top = resolved.trim_matches('/').split('/').next().unwrap_or("");
+        if !self.sections.contains(top) {
+            return Target::Unchecked(Unchecked::OutOfScope);
+        }
+        if self.is_excluded(&resolved, fragment_raw) {
+            return Target::Unchecked(Unchecked::Excluded);
+        }
+        match self.page_at_url(&resolved) {
+            Some(i) => Target::Page { page: i, fragment },
+            None => Target::Broken { path: resolved },
+        }
+    }
+
+    fn checked(&self, page: usize, url: &str, fragment_raw: Option<&str>, fragment: Option<String>) -> Target {
+        if self.is_excluded(url, fragment_raw) {
+            Target::Unchecked(Unchecked::Excluded)
+        } else {
+            Target::Page { page, fragment }
+        }
+    }
+
+    fn is_excluded(&self, path: &str, fragment: Option<&str>) -> bool {
+        let Some(excludes) = &self.excludes else {
+            return false;
+        };
+        let subject = match fragment {
+            Some(f) => format!("{path}#{f}"),
+            None => path.to_string(),
+        };
+        excludes.is_match(&subject)
+    }
+
+    /// The ids a page's HTML has: heading ids (Hugo's, with includes), `{#id}`s, and `id`/`name`
+    /// attributes of raw HTML. Reads and parses the page the first time it is asked for.
+    pub fn ids(&self, page: usize) -> Arc<HashSet<String>> {
+        let p = &self.pages[page];
+        Arc::clone(p.ids.get_or_init(|| {
+            let full = self.root.join(&p.path);
+            match read_text(&full) {
+                Ok(text) => {
+                    let doc = Document::parse(&p.path, DocKind::Handbook, text);
+                    Arc::new(self.ids_from_document(&doc))
+                }
+                Err(_) => Arc::new(HashSet::new()),
+            }
+        }))
+    }
+
+    /// Whether page `page` has id `id`.
+    pub fn has_id(&self, page: usize, id: &str) -> bool {
+        self.ids(page).contains(id)
+    }
+
+    /// The ids a parsed document produces on this site (its includes read from `assets/`).
+    pub fn ids_from_document(&self, doc: &Document) -> HashSet<String> {
+        let sources = IdSources::of_document(doc, &|path| self.include(path));
+        ids_of(&sources.0)
+    }
+
+    fn include(&self, path: &str) -> Arc<IdSources> {
+        if let Ok(cache) = self.includes.lock()
+            && let Some(found) = cache.get(path)
+        {
+            return Arc::clone(found);
+        }
+        let sources = Arc::new(include_sources_of(&self.root, path));
+        if let Ok(mut cache) = self.includes.lock() {
+            cache.insert(path.to_string(), Arc::clone(&sources));
+        }
+        sources
+    }
+}
+
+/// Non-page extensions: links to them are static files, which the oracle and Hugo leave alone.
+fn is_static(path: &str) -> bool {
+    url::extension(path).is_some_and(|ext| !matches!(ext.as_str(), ".md" | ".html" | ".htm"))
+}
+
+/// An alias or `url:` as a lookup key: leading slash, and a trailing slash unless it names a file.
+fn normalize_url_key(u: &str) -> String {
+    let mut s = u.trim().to_string();
+    if !s.starts_with('/') {
+        s.insert(0, '/');
+    }
+    if !s.ends_with('/') && !s.ends_with(".html") {
+        s.push('/');
+    }
+    s
+}
+
+/// `pattern: '…'` entries of a `.hugolint.yaml`.
+fn hugolint_patterns(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start().trim_start_matches('-').trim_start();
+        if let Some(rest) = line.strip_prefix("pattern:") {
+            let rest = rest.trim();
+            let unquoted = rest
+                .strip_prefix('\'')
+                .and_then(|r| r.strip_suffix('\''))
+                .or_else(|| rest.strip_prefix('"').and_then(|r| r.strip_suffix('"')))
+                .unwrap_or(rest);
+            if !unquoted.is_empty() {
+                out.push(unquoted.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Lists Markdown files and directories below `dir` (relative names), never following symlinked
+/// directories, so a symlink loop cannot hang the walk.
+fn walk(
+    dir: &Path,
+    rel: &str,
+    depth: usize,
+    files: &mut Vec<String>,
+    dirs: &mut Vec<String>,
+    skipped: &mut Vec<Skipped>,
+) {
+    if depth > MAX_DEPTH {
+        skipped.push(Skipped { path: format!("content/{rel}"), reason: "directory tree too deep".to_string() });
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            skipped.push(Skipped { path: format!("content/{rel}"), reason: format!("cannot list directory: {e}") });
+            return;
+        }
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            dirs.push(child.clone());
+            walk(&entry.path(), &child, depth + 1, files, dirs, skipped);
+        } else if name.ends_with(".md") && (kind.is_file() || entry.path().is_file()) {
+            files.push(child);
+        }
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// Front matter keys that move or hide a page; YAML is parsed only when one of them appears.
+const PLACEMENT_KEYS: [&str; 6] = ["aliases", "draft", "url", "slug", "headless", "build"];
+
+fn read_placement(path: &Path) -> Result<Placement, String> {
+    let text = read_text(path)?;
+    let head = front_matter_text(&text);
+    let lower = head.to_ascii_lowercase();
+    if !PLACEMENT_KEYS.iter().any(|k| lower.contains(k)) {
+        return Ok(Placement::default());
+    }
+    let (fm, _) = parse_front_matter(&text);
+    Ok(placement_of(&fm))
+}
+
+/// The text between the front matter delimiters, or "" (cheap: no YAML parsing).
+fn front_matter_text(text: &str) -> &str {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(rest) = text.strip_prefix("---") else {
+        return "";
+    };
+    let rest = rest.trim_start_matches([' ', '\t', '\r']);
+    let Some(rest) = rest.strip_prefix('\n') else {
+        return "";
+    };
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        let t = line.trim_end();
+        if t == "---" || t == "..." {
+            return &rest[..offset];
+        }
+        offset += line.len();
+    }
+    rest
+}
+
+fn placement_of(fm: &FrontMatter) -> Placement {
+    let FrontMatter::Yaml { value: Value::Object(map), .. } = fm else {
+        return Placement::default();
+    };
+    // Hugo reads front matter keys case-insensitively.
+    let get = |name: &str| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+    let truthy = |v: Option<&Value>| match v {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    };
+    let aliases = match get("aliases") {
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    };
+    let build = get("build").or_else(|| get("_build"));
+    let render = match build.and_then(|b| b.get("render")) {
+        _ if truthy(get("headless")) => Render::Never,
+        Some(Value::Bool(false)) => Render::Never,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("never") || s.eq_ignore_ascii_case("false") => Render::Never,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("link") => Render::Link,
+        _ => Render::Always,
+    };
+    Placement {
+        draft: truthy(get("draft")),
+        render,
+        url: get("url").and_then(Value::as_str).filter(|s| !s.trim().is_empty()).map(str::to_string),
+        slug: get("slug").and_then(Value::as_str).filter(|s| !s.trim().is_empty()).map(str::to_string),
+        aliases,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hugolint_patterns_are_read() {
+        let text = "exclude:\n # c\n - pattern: '^/images/'\n - pattern: \"^/handbook/#\"\n";
+        assert_eq!(hugolint_patterns(text), vec!["^/images/", "^/handbook/#"]);
+    }
+
+    #[test]
+    fn front_matter_text_is_cut_without_parsing() {
+        assert_eq!(front_matter_text("---\ntitle: x\n---\nbody"), "title: x\n");
+        assert_eq!(front_matter_text("# none\n"), "");
+        assert_eq!(front_matter_text("---\nunclosed: x\n"), "unclosed: x\n");
     }
 }

@@ -1,0 +1,146 @@
+//! Heading ids the way Hugo's default ("github") auto heading id type makes them, and the set of
+//! ids one page ends up with.
+
+use std::collections::HashSet;
+
+/// Hugo's "github" anchorize of a heading's rendered text: letters, digits and `_` lower-cased,
+/// space and `-` become `-`, everything else is dropped. Nothing is collapsed, so
+/// `Diversity, Inclusion & Belonging` gives `diversity-inclusion--belonging`.
+pub fn anchorize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // Go's bytes.TrimSpace trims Unicode white space at both ends before the mapping.
+    for c in text.trim().chars() {
+        if c == ' ' || c == '-' {
+            out.push('-');
+        } else if c == '_' || is_letter_or_digit(c) {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// Go's `unicode.IsLetter || unicode.IsDigit`, approximated: Rust's `is_alphabetic` also accepts
+/// combining marks and letter-like numbers, which Go drops.
+fn is_letter_or_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    (c.is_alphabetic() && !is_combining_mark(c)) || (c.is_numeric() && !c.is_alphabetic() && is_decimal_digit(c))
+}
+
+fn is_combining_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
+/// Decimal digits outside ASCII (Arabic-Indic, full-width and so on) count; superscripts,
+/// fractions and circled numbers do not.
+fn is_decimal_digit(c: char) -> bool {
+    c.is_ascii_digit() || matches!(c as u32, 0x0660..=0x0669 | 0x06F0..=0x06F9 | 0x0966..=0x096F | 0xFF10..=0xFF19)
+}
+
+/// Hands out heading ids in document order, as Hugo's id factory does: an explicit `{#id}` is
+/// taken as written, an automatic id that was already used gets `-1`, `-2`, … appended, and an
+/// empty one becomes `heading`.
+#[derive(Debug, Default)]
+pub struct IdFactory {
+    used: HashSet<String>,
+}
+
+impl IdFactory {
+    pub fn put(&mut self, id: &str) {
+        self.used.insert(id.to_string());
+    }
+
+    pub fn generate(&mut self, text: &str) -> String {
+        let mut id = anchorize(text);
+        if id.is_empty() {
+            id.push_str("heading");
+        }
+        if self.used.contains(&id) {
+            let base = id.len();
+            id.push('-');
+            for i in 1.. {
+                id.truncate(base + 1);
+                id.push_str(&i.to_string());
+                if !self.used.contains(&id) {
+                    break;
+                }
+            }
+        }
+        self.used.insert(id.clone());
+        id
+    }
+
+    pub fn into_ids(self) -> HashSet<String> {
+        self.used
+    }
+}
+
+/// Something on a page that yields an id, in document order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdSource {
+    /// A heading without `{#id}`: its rendered text.
+    Heading(String),
+    /// A heading with `{#id}`.
+    Explicit(String),
+    /// An `id`/`name` attribute in raw HTML or a block attribute: not part of the heading id
+    /// sequence, so it never causes a `-1` suffix.
+    Other(String),
+}
+
+/// The ids a sequence of sources produces.
+pub fn ids_of(sources: &[IdSource]) -> HashSet<String> {
+    let mut factory = IdFactory::default();
+    let mut others = Vec::new();
+    for source in sources {
+        match source {
+            IdSource::Heading(text) => {
+                factory.generate(text);
+            }
+            IdSource::Explicit(id) => factory.put(id),
+            IdSource::Other(id) => others.push(id.clone()),
+        }
+    }
+    let mut ids = factory.into_ids();
+    ids.extend(others);
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_examples() {
+        assert_eq!(anchorize("🤝 Collaboration"), "-collaboration");
+        assert_eq!(anchorize("Diversity, Inclusion & Belonging"), "diversity-inclusion--belonging");
+        assert_eq!(anchorize("Roles & Responsibilities"), "roles--responsibilities");
+        assert_eq!(anchorize("  Why? Because_Reasons  "), "why-because_reasons");
+        assert_eq!(anchorize("Étape 2: café"), "étape-2-café");
+        assert_eq!(anchorize("FY24-Q3 OKRs (draft)"), "fy24-q3-okrs-draft");
+    }
+
+    #[test]
+    fn duplicates_are_numbered_and_explicit_ids_win() {
+        let ids = ids_of(&[
+            IdSource::Heading("Overview".into()),
+            IdSource::Heading("Overview".into()),
+            IdSource::Explicit("custom".into()),
+            IdSource::Heading("Overview".into()),
+            IdSource::Heading("".into()),
+            IdSource::Other("biz-tech-icons".into()),
+        ]);
+        for id in ["overview", "overview-1", "overview-2", "custom", "heading", "biz-tech-icons"] {
+            assert!(ids.contains(id), "{id} missing from {ids:?}");
+        }
+        assert_eq!(ids.len(), 6);
+    }
+
+    #[test]
+    fn a_numbered_id_already_taken_is_skipped() {
+        let mut f = IdFactory::default();
+        assert_eq!(f.generate("a-1"), "a-1");
+        assert_eq!(f.generate("a"), "a");
+        assert_eq!(f.generate("a"), "a-2");
+    }
+}
