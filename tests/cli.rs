@@ -413,3 +413,24 @@ fn colour_only_when_asked() {
     let out = promolint().args(["check", "--color", "always", "--root"]).arg(examples()).arg(&file).assert().code(1);
     assert!(String::from_utf8_lossy(&out.get_output().stdout).contains('\u{1b}'));
 }
+
+#[test]
+fn handbook_pages_below_the_root_resolve_against_their_own_site() {
+    // The README's first command: the examples' handbook lives in examples/handbook/content.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = promolint()
+        .current_dir(repo)
+        .args(["check", "--format", "json", "--root"])
+        .arg(repo)
+        .arg("examples/")
+        .assert()
+        .code(1);
+    let v = json_of(&out.get_output().stdout);
+    let findings = v["findings"].as_array().unwrap();
+    let escalations = "examples/handbook/content/handbook/support/example-team/escalations.md";
+    for rule in ["broken-link", "broken-anchor"] {
+        assert!(findings.iter().any(|f| f["path"] == escalations && f["rule"] == rule), "{rule}: {v:#}");
+    }
+    // Include files under assets/ are not pages.
+    assert!(!findings.iter().any(|f| f["path"].as_str().unwrap().contains("/assets/")), "{v:#}");
+}

@@ -135,7 +135,8 @@ impl Document {
         let line_offset = source.lines.line_of(body_start) - 1;
         let arena = Arena::new();
         let root = comrak::parse_document(&arena, body, &markdown_options());
-        let mut walker = Walker { doc: &mut doc, line_offset, current_heading: None };
+        let mut walker =
+            Walker { doc: &mut doc, line_offset, current_heading: None, prose: kind == DocKind::Promotion };
         for child in root.children() {
             walker.block(child);
         }
@@ -237,6 +238,9 @@ struct Walker<'d> {
     doc: &'d mut Document,
     line_offset: usize,
     current_heading: Option<usize>,
+    /// Whether to keep evidence blocks and prose runs: only promotion checks read them, and
+    /// handbook pages are most of a whole-repository run.
+    prose: bool,
 }
 
 impl Walker<'_> {
@@ -259,14 +263,31 @@ impl Walker<'_> {
 
     fn block<'a>(&mut self, node: &'a AstNode<'a>) {
         let span = self.span_of(node);
-        let value = node.data().value.clone();
-        match value {
-            NodeValue::Heading(h) => {
+        // 1–6: a heading; LIST and PARAGRAPH: the evidence blocks; None: anything else.
+        const LIST: u8 = 0;
+        const PARAGRAPH: u8 = 255;
+        let heading_level = match &node.data().value {
+            NodeValue::Heading(h) => Some(h.level),
+            NodeValue::List(_) => Some(LIST),
+            NodeValue::Paragraph => Some(PARAGRAPH),
+            NodeValue::CodeBlock(_) => {
+                self.doc.code.push(span);
+                return;
+            }
+            NodeValue::HtmlBlock(_) => return,
+            _ => None,
+        };
+        if !self.prose && heading_level.is_some_and(|l| l == LIST || l == PARAGRAPH) {
+            self.inlines(node, false);
+            return;
+        }
+        match heading_level {
+            Some(level) if (1..=6).contains(&level) => {
                 let raw = collect_text(node, true);
                 let (text, explicit_id) = split_explicit_id(&raw);
                 let index = self.doc.headings.len();
                 self.doc.headings.push(Heading {
-                    level: h.level,
+                    level,
                     norm: normalize_heading(&text),
                     text: text.clone(),
                     explicit_id,
@@ -275,14 +296,14 @@ impl Walker<'_> {
                 self.current_heading = Some(index);
                 self.inlines(node, true);
             }
-            NodeValue::List(_) => {
+            Some(LIST) => {
                 for item in node.children() {
                     let span = self.span_of(item);
                     let first_link = self.doc.links.len();
                     self.inlines(item, false);
                     let links = (first_link..self.doc.links.len()).collect();
                     let text = collect_text(item, true);
-                    let plain = collect_text(item, false);
+                    let plain = if has_code(item) { collect_text(item, false) } else { text.clone() };
                     self.doc.blocks.push(Block {
                         kind: BlockKind::ListItem,
                         heading: self.current_heading,
@@ -293,12 +314,12 @@ impl Walker<'_> {
                     });
                 }
             }
-            NodeValue::Paragraph => {
+            Some(_) => {
                 let first_link = self.doc.links.len();
                 self.inlines(node, false);
                 let links = (first_link..self.doc.links.len()).collect();
                 let text = collect_text(node, true);
-                let plain = collect_text(node, false);
+                let plain = if has_code(node) { collect_text(node, false) } else { text.clone() };
                 self.doc.blocks.push(Block {
                     kind: BlockKind::Paragraph,
                     heading: self.current_heading,
@@ -308,16 +329,7 @@ impl Walker<'_> {
                     links,
                 });
             }
-            NodeValue::CodeBlock(_) => {
-                self.doc.code.push(span);
-            }
-            NodeValue::HtmlBlock(_) => {}
-            NodeValue::BlockQuote | NodeValue::Table(_) | NodeValue::FootnoteDefinition(_) => {
-                self.inlines(node, false);
-            }
-            _ => {
-                self.inlines(node, false);
-            }
+            None => self.inlines(node, false),
         }
     }
 
@@ -336,7 +348,7 @@ impl Walker<'_> {
                     let autolink = !raw.starts_with('[') && !raw.starts_with("![");
                     self.doc.links.push(Link { url, text, span, heading: self.current_heading, is_image, autolink });
                 }
-                NodeValue::Text(t) => {
+                NodeValue::Text(t) if self.prose || in_heading => {
                     let text = t.to_string();
                     drop(data);
                     let span = self.span_of(child);
@@ -351,6 +363,10 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+fn has_code<'a>(node: &'a AstNode<'a>) -> bool {
+    node.descendants().any(|n| matches!(n.data().value, NodeValue::Code(_)))
 }
 
 /// Words in text: runs of letters or digits, URLs not counted.

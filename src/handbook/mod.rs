@@ -99,6 +99,9 @@ pub struct Skipped {
 #[derive(Debug, Default)]
 pub struct Site {
     root: PathBuf,
+    /// Where the site lies in the repository (`examples/handbook/`, or empty when the repository
+    /// is the site): document paths are repository-relative, the index is site-relative.
+    prefix: String,
     pages: Vec<Page>,
     by_key: HashMap<String, usize>,
     by_url: HashMap<String, usize>,
@@ -130,10 +133,14 @@ impl Site {
     /// exclusions here are the tree's `.hugolint.yaml`; the rules' `handbook.exclude_links` are
     /// applied by the link checks.
     pub fn for_run(root: &Path, _config: &crate::config::Config, docs: &[Document]) -> Option<Site> {
-        if !docs.iter().any(|d| d.kind == DocKind::Handbook) {
-            return None;
+        // The site is the directory holding the `content/` the handbook pages are in; when pages
+        // of several trees are linted together, the one most of them belong to.
+        let mut prefixes: HashMap<&str, usize> = HashMap::new();
+        for doc in docs.iter().filter(|d| d.kind == DocKind::Handbook) {
+            *prefixes.entry(site_prefix(&doc.path)).or_default() += 1;
         }
-        Site::build(root, &HandbookDef::default(), docs.iter()).ok()
+        let prefix = prefixes.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())))?.0;
+        Site::build_at(root, prefix, &HandbookDef::default(), docs.iter()).ok()
     }
 
     /// Indexes the Hugo site at `root` (the directory holding `content/` and `assets/`).
@@ -148,7 +155,19 @@ impl Site {
         handbook: &HandbookDef,
         docs: impl IntoIterator<Item = &'a Document>,
     ) -> Result<Site, SiteError> {
-        let mut site = Site { root: root.to_path_buf(), ..Site::default() };
+        Site::build_at(root, "", handbook, docs)
+    }
+
+    /// [`Site::build`] for a site at `prefix` (with a trailing `/`, or empty) below the repository
+    /// `repo_root`, whose documents carry repository-relative paths.
+    pub fn build_at<'a>(
+        repo_root: &Path,
+        prefix: &str,
+        handbook: &HandbookDef,
+        docs: impl IntoIterator<Item = &'a Document>,
+    ) -> Result<Site, SiteError> {
+        let root = repo_root.join(prefix);
+        let mut site = Site { root: root.clone(), prefix: prefix.to_string(), ..Site::default() };
         site.excludes = site.load_excludes(&handbook.exclude_links)?;
         let content = root.join("content");
         let mut files = Vec::new();
@@ -303,6 +322,7 @@ impl Site {
 
     /// `path` as a repository-relative, `/`-separated path (what `Page::path` holds).
     fn repo_path(&self, path: &str) -> String {
+        let path = path.strip_prefix(self.prefix.as_str()).unwrap_or(path);
         let p = Path::new(path);
         let rel = p.strip_prefix(&self.root).unwrap_or(p);
         let s = rel.to_string_lossy().replace('\\', "/");
@@ -660,8 +680,24 @@ fn placement_of(fm: &FrontMatter) -> Placement {
     }
 }
 
+/// The part of a repository-relative path above its `content/` directory: `examples/handbook/`
+/// for `examples/handbook/content/a.md`, empty for `content/a.md` or a path with no `content/`.
+fn site_prefix(path: &str) -> &str {
+    if path.starts_with("content/") {
+        return "";
+    }
+    path.find("/content/").map_or("", |i| &path[..i + 1])
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn site_prefix_is_the_directory_above_content() {
+        assert_eq!(super::site_prefix("content/handbook/a.md"), "");
+        assert_eq!(super::site_prefix("examples/handbook/content/handbook/a.md"), "examples/handbook/");
+        assert_eq!(super::site_prefix("notes/a.md"), "");
+    }
+
     use super::*;
 
     #[test]
