@@ -138,11 +138,7 @@ impl Config {
             return Ok(Config::default());
         }
         crate::yaml::from_str(text).map_err(|e| {
-            let span = e.offset.map(|o| {
-                let o = crate::diagnostic::floor_char_boundary(text, o);
-                let len = text[o..].find(['\n', ':']).unwrap_or(0).max(1).min(text.len() - o);
-                SourceSpan::new(o.into(), len)
-            });
+            let span = e.offset.map(|o| crate::yaml::label_span(text, o));
             let help = crate::rules::unknown_field_hint(&e.message);
             ConfigError::Invalid {
                 path: name.to_string(),

@@ -40,6 +40,13 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
 
 /// The message without serde-saphyr's "at line L, column C": lines count from the start of the
 /// parsed text, which for front matter is not the file's; callers point at the offset instead.
+/// The span a miette label underlines for a YAML error at `offset`: the rest of the key or line.
+pub fn label_span(text: &str, offset: usize) -> miette::SourceSpan {
+    let o = crate::diagnostic::floor_char_boundary(text, offset);
+    let len = text[o..].find(['\n', ':']).unwrap_or(0).max(1).min(text.len() - o);
+    miette::SourceSpan::new(o.into(), len)
+}
+
 fn first_line(s: &str) -> String {
     let line = s.lines().next().unwrap_or(s).trim();
     match line.rfind(" at line ") {

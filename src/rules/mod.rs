@@ -419,11 +419,7 @@ fn invalid(
     label: &str,
     help: Option<String>,
 ) -> RulesError {
-    let span = offset.map(|o| {
-        let o = crate::diagnostic::floor_char_boundary(&source.text, o);
-        let len = source.text[o..].find(['\n', ':']).unwrap_or(0).max(1).min(source.text.len() - o);
-        SourceSpan::new(o.into(), len)
-    });
+    let span = offset.map(|o| crate::yaml::label_span(&source.text, o));
     RulesError::Invalid {
         file: source.name.clone(),
         message,
