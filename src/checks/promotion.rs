@@ -39,12 +39,6 @@ pub(crate) fn unit<C: Check + 'static>(options: &RuleOptions, check: C) -> Resul
     }
 }
 
-/// The parts of a promotion document that several checks need, found once per check call.
-struct Parsed<'d> {
-    doc: &'d Document,
-    role: Option<&'d Role>,
-}
-
 fn section<'a>(doc: &Document, rules: &'a RuleSet, id: &str) -> Option<(usize, &'a crate::rules::model::SectionDef)> {
     let def = rules.promotion.sections.iter().find(|s| s.id == id)?;
     let names = section_names(def);
@@ -257,9 +251,8 @@ struct InsufficientEvidence;
 
 impl Check for InsufficientEvidence {
     fn check(&self, doc: &Document, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
-        let p = Parsed { doc, role: target_role(doc, ctx.rules) };
         let values_section = section(doc, ctx.rules, "values").map(|(i, _)| i);
-        for (comp, heading) in evidence_targets(p.doc, ctx.rules, p.role) {
+        for (comp, heading) in evidence_targets(doc, ctx.rules, target_role(doc, ctx.rules)) {
             let required = comp.min_evidence.max(1);
             let is_value = comp.group == "Values";
             let (count, span) = match heading {
