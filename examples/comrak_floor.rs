@@ -3,6 +3,10 @@
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
+// The same allocator as promolint, so the floor is what comrak itself costs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

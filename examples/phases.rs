@@ -8,6 +8,9 @@ use promolint::rules::RuleSet;
 use rayon::prelude::*;
 use std::time::Instant;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let root = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
     let t = Instant::now();
