@@ -5,9 +5,12 @@ use crate::changes::ChangeSet;
 use crate::checks::CheckContext;
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
+use crate::document::PageLinks;
 use crate::document::{DocKind, Document, FrontMatter};
-use crate::outcome::LintOutcome;
+use crate::handbook::{Includes, PageFacts, Site};
+use crate::outcome::{LintOutcome, SourceFile};
 use crate::rules::model::AppliesTo;
+use crate::rules::model::HandbookDef;
 use crate::rules::{RuleSet, did_you_mean};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
@@ -113,37 +116,64 @@ pub fn run(req: &LintRequest<'_>) -> Result<LintOutcome, EngineError> {
     Ok(lint_candidates(req, &candidates))
 }
 
-/// Reads, parses and checks the candidates in parallel.
+/// Reads, parses and checks the candidates in parallel, in two passes so that no parsed document
+/// outlives its own checks: the first pass parses each file, runs every check that needs only the
+/// file, keeps what the site index and the link checks need ([`PageFacts`], [`PageLinks`]) and
+/// drops the document; the second checks links against the site built from those facts. Memory
+/// then holds links and heading ids, not whole documents, however many pages there are.
 pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintOutcome {
-    let parsed: Vec<Result<Document, Finding>> =
-        candidates.par_iter().map(|c| read_document(c, req.config.max_file_bytes, req.rules)).collect();
+    // Where the handbook site is, known before parsing so include files can be read while parsing.
+    let prefix =
+        Site::prefix_of(candidates.iter().filter(|c| c.kind != Some(DocKind::Promotion)).map(|c| c.rel.as_str()));
+    let includes = Includes::new(req.root.join(prefix.as_deref().unwrap_or("")));
+    let in_site = |path: &str| prefix.as_deref().is_some_and(|p| path.starts_with(&format!("{p}content/")));
+    let parsed: Vec<Parsed> = candidates
+        .par_iter()
+        .map(|c| match read_document(c, req.config.max_file_bytes, req.rules) {
+            Ok(doc) => first_pass(doc, req, &includes, in_site(&c.rel)),
+            Err(finding) => Parsed { findings: vec![finding], ..Parsed::default() },
+        })
+        .collect();
+
     let mut outcome = LintOutcome {
         files_checked: candidates.len(),
         files: candidates.iter().map(|c| c.rel.clone()).collect(),
         ..Default::default()
     };
-    let docs: Vec<Document> = parsed
-        .into_iter()
-        .filter_map(|r| match r {
-            Ok(doc) => Some(doc),
-            Err(finding) => {
-                outcome.findings.push(finding);
-                None
-            }
-        })
+    let mut facts = Vec::new();
+    let mut pages = Vec::new();
+    for p in parsed {
+        outcome.findings.extend(p.findings);
+        outcome.coverage.extend(p.coverage);
+        if let Some((path, source)) = p.source {
+            outcome.sources.insert(path, source);
+        }
+        facts.extend(p.facts);
+        pages.extend(p.links);
+    }
+    let has_pages = !facts.is_empty() || !pages.is_empty();
+    let site = match prefix.filter(|_| has_pages) {
+        Some(prefix) => Site::build_from(&req.root, &prefix, &HandbookDef::default(), includes, facts).ok(),
+        None => None,
+    };
+
+    let link_findings: Vec<Finding> =
+        pages.par_iter().flat_map_iter(|page| check_links(page, req.rules, site.as_ref(), req.change)).collect();
+    // Pages whose only findings are about links were dropped without their text: read it again.
+    let with_findings: std::collections::HashSet<&str> = link_findings.iter().map(|f| f.path.as_str()).collect();
+    let reread: Vec<&PageLinks> = pages
+        .iter()
+        .filter(|p| with_findings.contains(p.path.as_str()) && !outcome.sources.contains_key(&p.path))
         .collect();
-    let site = crate::handbook::Site::for_run(&req.root, req.config, &docs);
-    let results: Vec<(Vec<Finding>, Option<crate::outcome::Coverage>)> = docs
+    let files: std::collections::HashMap<&str, &Path> =
+        candidates.iter().map(|c| (c.rel.as_str(), c.abs.as_path())).collect();
+    let reloaded: Vec<(String, Arc<SourceFile>)> = reread
         .par_iter()
-        .map(|doc| {
-            let findings = check_document(doc, req.rules, site.as_ref(), req.change);
-            let coverage = match doc.kind {
-                DocKind::Promotion => crate::checks::promotion::coverage(doc, req.rules),
-                DocKind::Handbook => None,
-            };
-            (findings, coverage)
-        })
+        .filter_map(|p| Some((p.path.clone(), reload_source(files.get(p.path.as_str())?, p.text_len)?)))
         .collect();
+    outcome.sources.extend(reloaded);
+    outcome.findings.extend(link_findings);
+
     let mut change_findings = Vec::new();
     for rule in req.rules.rules.iter().filter(|r| r.enabled) {
         let ctx = CheckContext {
@@ -156,18 +186,70 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
         rule.check.check_change(&ctx, &mut change_findings);
     }
     outcome.findings.extend(change_findings);
-    for ((findings, coverage), doc) in results.into_iter().zip(&docs) {
-        if !findings.is_empty() {
-            outcome.sources.insert(doc.path.clone(), Arc::clone(&doc.source));
-        }
-        outcome.findings.extend(findings);
-        outcome.coverage.extend(coverage);
-    }
-    // Freeing thousands of parsed documents one by one is a visible share of a whole-handbook run.
-    drop(site);
-    docs.into_par_iter().for_each(drop);
+    // Freeing the site index and every page's links takes a while; the caller need not wait.
+    rayon::spawn(move || drop((site, pages)));
     sort_findings(&mut outcome);
     outcome
+}
+
+/// What the first pass keeps of one file.
+#[derive(Default)]
+struct Parsed {
+    findings: Vec<Finding>,
+    coverage: Option<crate::outcome::Coverage>,
+    /// The file's text, when it has findings (reporters show lines and snippets).
+    source: Option<(String, Arc<SourceFile>)>,
+    facts: Option<PageFacts>,
+    links: Option<PageLinks>,
+}
+
+fn first_pass(doc: Document, req: &LintRequest<'_>, includes: &Includes, in_site: bool) -> Parsed {
+    let findings = check_document(&doc, req.rules, None, req.change);
+    let coverage = match doc.kind {
+        DocKind::Promotion => crate::checks::promotion::coverage(&doc, req.rules),
+        DocKind::Handbook => None,
+    };
+    let handbook = doc.kind == DocKind::Handbook;
+    let links = handbook.then(|| {
+        let wanted = |dest: &str| link_rules(req.rules).any(|r| r.check.wants_link(dest, req.rules));
+        let mut links = PageLinks::of(&doc, &wanted);
+        links.waived = waivers(&doc, req.rules, &mut Vec::new());
+        links
+    });
+    Parsed {
+        source: (!findings.is_empty()).then(|| (doc.path.clone(), Arc::clone(&doc.source))),
+        findings,
+        coverage,
+        facts: (handbook && in_site).then(|| PageFacts::of(&doc, includes)),
+        links: links.filter(|l| !l.links.is_empty()),
+    }
+}
+
+/// The second pass for one page: the link checks of every enabled rule, then its suppressions and
+/// waivers.
+pub fn check_links(page: &PageLinks, rules: &RuleSet, site: Option<&Site>, change: &ChangeSet) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in link_rules(rules) {
+        let ctx = CheckContext { rule_id: &rule.id, severity: rule.severity, rules, site, change };
+        rule.check.check_links(page, &ctx, &mut findings);
+    }
+    disambiguate_anchors(&mut findings);
+    findings.retain(|f| {
+        !page.suppressions.is_suppressed(&f.rule, page.line_at(f.span.start)) && !page.waived.contains(&f.rule)
+    });
+    findings
+}
+
+/// Enabled rules that apply to handbook pages, the only pages whose links are checked.
+fn link_rules(rules: &RuleSet) -> impl Iterator<Item = &crate::rules::CompiledRule> {
+    rules.rules.iter().filter(|r| r.enabled && matches!(r.applies_to, AppliesTo::All | AppliesTo::Handbook))
+}
+
+/// Reads again a file whose text was dropped after the first pass but which has link findings.
+/// A file that changed size since is not used: its spans would point at other text.
+fn reload_source(file: &Path, len: usize) -> Option<Arc<SourceFile>> {
+    let text = std::fs::read_to_string(file).ok().filter(|t| t.len() == len)?;
+    Some(Arc::new(SourceFile::new(text)))
 }
 
 /// Sorts by path, line, column, rule, message: output is stable across runs.

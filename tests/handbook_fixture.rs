@@ -4,7 +4,7 @@
 use promolint::changes::ChangeSet;
 use promolint::checks::{CheckContext, lookup};
 use promolint::diagnostic::{Finding, Severity};
-use promolint::document::{DocKind, Document};
+use promolint::document::{DocKind, Document, PageLinks};
 use promolint::handbook::{Site, Target, Unchecked};
 use promolint::rules::RuleSet;
 use std::path::{Path, PathBuf};
@@ -61,6 +61,9 @@ fn run(docs: &[Document], site: &Site, rules: &RuleSet, change: &ChangeSet) -> V
         let ctx = CheckContext { rule_id: id, severity: Severity::Error, rules, site: Some(site), change };
         for doc in docs {
             check.check(doc, &ctx, &mut out);
+            // Link checks see only the links they ask for, as in the engine's second pass.
+            let links = PageLinks::of(doc, &|dest| check.wants_link(dest, rules));
+            check.check_links(&links, &ctx, &mut out);
         }
         check.check_change(&ctx, &mut out);
     }

@@ -3,7 +3,7 @@
 
 use super::{Check, CheckContext, Factory, RuleOptions, parse_options};
 use crate::diagnostic::Finding;
-use crate::document::{DocKind, Document, FrontMatter, parse_front_matter};
+use crate::document::{DocKind, Document, FrontMatter, LinkRef, PageLinks, parse_front_matter};
 use crate::handbook::{Render, Site, Target, url};
 use crate::rules::{did_you_mean, levenshtein};
 use regex::{Regex, RegexSet};
@@ -162,73 +162,26 @@ impl MisspelledKey {
 
 /// The page a document is on, if links on it are checked at all: pages the site renders (drafts,
 /// bundle resources and `build.render: never` pages are never seen by a reader).
-fn page_of(doc: &Document, site: &Site) -> Option<usize> {
-    if !is_handbook(doc) || site.is_unpublished(&doc.path) {
+fn page_of(page: &PageLinks, site: &Site) -> Option<usize> {
+    if page.kind != DocKind::Handbook || site.is_unpublished(&page.path) {
         return None;
     }
-    site.page_of(&doc.path).filter(|&i| site.pages()[i].rendered == Render::Always)
+    site.page_of(&page.path).filter(|&i| site.pages()[i].rendered == Render::Always)
 }
 
-/// A link to check: a Markdown link (resolved by Hugo's link render hook, then the browser) or an
-/// `href` of raw HTML (the browser only).
-struct LinkRef<'d> {
-    dest: std::borrow::Cow<'d, str>,
-    span: crate::diagnostic::Span,
-    heading: Option<usize>,
-    markdown: bool,
+/// Whether a destination stays on the site: no scheme and no host (`../a.md`, `/handbook/x/`,
+/// `#id`). Only these can be broken links or anchors.
+fn is_site_link(dest: &str) -> bool {
+    let parts = url::split(dest.trim());
+    parts.scheme.is_none() && parts.host.is_none()
 }
 
-fn links_of(doc: &Document) -> Vec<LinkRef<'_>> {
-    let mut out: Vec<LinkRef<'_>> = doc
-        .links
-        .iter()
-        .filter(|l| !l.is_image)
-        .map(|l| LinkRef { dest: l.url.as_str().into(), span: l.span.clone(), heading: l.heading, markdown: true })
-        .collect();
-    for (span, href) in html_hrefs(doc) {
-        let heading = doc.headings.iter().rposition(|h| h.span.start < span.start);
-        out.push(LinkRef { dest: href.into(), span, heading, markdown: false });
-    }
-    out
+/// Links a reader can follow: Markdown links other than images, and `href`s of raw HTML.
+fn followed(page: &PageLinks) -> impl Iterator<Item = &LinkRef> {
+    page.links.iter().filter(|l| !l.is_image)
 }
 
-/// `href` attributes of `<a>` tags in raw HTML, outside code.
-fn html_hrefs(doc: &Document) -> Vec<(crate::diagnostic::Span, String)> {
-    let text = doc.text();
-    let start = doc.body_start.min(text.len());
-    let bytes = text.as_bytes();
-    if memchr::memmem::find(&bytes[start..], b"href").is_none() {
-        return Vec::new();
-    }
-    // Code shows tags as text and comments are not rendered: neither holds a link.
-    let code: Vec<&crate::diagnostic::Span> = doc.code.iter().chain(&doc.comments).collect();
-    let mut out = Vec::new();
-    for pos in memchr::memchr_iter(b'<', &bytes[start..]) {
-        let at = start + pos;
-        let is_anchor =
-            matches!(bytes.get(at + 1), Some(b'a' | b'A')) && bytes.get(at + 2).is_some_and(u8::is_ascii_whitespace);
-        if !is_anchor || code.iter().any(|s| s.contains(&at)) {
-            continue;
-        }
-        let Some(end) = memchr::memchr(b'>', &bytes[at..]) else {
-            continue;
-        };
-        let tag = &text[at..at + end];
-        let Some(h) = tag.find("href=") else { continue };
-        if !tag[..h].ends_with(char::is_whitespace) {
-            continue;
-        }
-        let value = &tag[h + 5..];
-        let href = match value.as_bytes().first() {
-            Some(&q @ (b'"' | b'\'')) => value[1..].split(q as char).next().unwrap_or(""),
-            _ => value.split(char::is_whitespace).next().unwrap_or(""),
-        };
-        out.push((at..at + end + 1, href.replace("&amp;", "&")));
-    }
-    out
-}
-
-fn resolve(site: &Site, from: usize, link: &LinkRef<'_>) -> Target {
+fn resolve(site: &Site, from: usize, link: &LinkRef) -> Target {
     if link.markdown { site.resolve(from, &link.dest) } else { site.resolve_html(from, &link.dest) }
 }
 
@@ -256,23 +209,27 @@ impl RuleExcludes {
 struct BrokenLink(RuleExcludes);
 
 impl Check for BrokenLink {
-    fn check(&self, doc: &Document, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
+    fn wants_link(&self, dest: &str, _rules: &crate::rules::RuleSet) -> bool {
+        is_site_link(dest)
+    }
+
+    fn check_links(&self, doc: &PageLinks, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
         let Some(site) = ctx.site else { return };
         let Some(from) = page_of(doc, site) else {
             return;
         };
-        for link in links_of(doc) {
-            let Target::Broken { path } = resolve(site, from, &link) else { continue };
+        for link in followed(doc) {
+            let Target::Broken { path } = resolve(site, from, link) else { continue };
             if self.0.matches(ctx, &path, url::split(&link.dest).fragment.filter(|f| !f.is_empty())) {
                 continue;
             }
             let mut finding = ctx
-                .finding(
-                    doc,
+                .finding_in(
+                    &doc.path,
                     link.span.clone(),
                     format!("`{}` leads to no page: nothing is published at `{path}`", link.dest),
                 )
-                .with_anchor(format!("{}|{}", doc.section_path(link.heading), link.dest));
+                .with_anchor(format!("{}|{}", link.section, link.dest));
             finding = match suggest_page(site, from, &path) {
                 Some(better) => finding.with_help(format!("did you mean `{better}`?")),
                 None => finding.with_help(
@@ -305,13 +262,17 @@ fn suggest_page(site: &Site, from: usize, path: &str) -> Option<String> {
 struct BrokenAnchor(RuleExcludes);
 
 impl Check for BrokenAnchor {
-    fn check(&self, doc: &Document, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
+    fn wants_link(&self, dest: &str, _rules: &crate::rules::RuleSet) -> bool {
+        is_site_link(dest)
+    }
+
+    fn check_links(&self, doc: &PageLinks, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
         let Some(site) = ctx.site else { return };
         let Some(from) = page_of(doc, site) else {
             return;
         };
-        for link in links_of(doc) {
-            let Target::Page { page, fragment: Some(fragment) } = resolve(site, from, &link) else {
+        for link in followed(doc) {
+            let Target::Page { page, fragment: Some(fragment) } = resolve(site, from, link) else {
                 continue;
             };
             let ids = site.ids(page);
@@ -324,14 +285,12 @@ impl Check for BrokenAnchor {
             } else {
                 format!("`{}` has no heading with the id `{fragment}`", target.url)
             };
-            let mut finding = ctx.finding(doc, link.span.clone(), message).with_anchor(format!(
-                "{}|{}",
-                doc.section_path(link.heading),
-                link.dest
-            ));
+            let mut finding = ctx
+                .finding_in(&doc.path, link.span.clone(), message)
+                .with_anchor(format!("{}|{}", link.section, link.dest));
             // Only ids of about the same length can be within `did_you_mean`'s distance.
             let len = fragment.chars().count();
-            let near = ids.iter().map(String::as_str).filter(|id| id.len().abs_diff(len) <= (len / 3).max(2));
+            let near = ids.iter().filter(|id| id.len().abs_diff(len) <= (len / 3).max(2));
             let suggestion = did_you_mean(&fragment, near);
             finding = match suggestion {
                 Some(id) => finding.with_help(format!("did you mean `#{id}`?")),
@@ -349,34 +308,20 @@ impl Check for BrokenAnchor {
 struct AbsoluteHandbookLink;
 
 impl Check for AbsoluteHandbookLink {
-    fn check(&self, doc: &Document, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
-        if !is_handbook(doc) {
+    fn wants_link(&self, dest: &str, rules: &crate::rules::RuleSet) -> bool {
+        absolute_handbook_path(dest, rules).is_some()
+    }
+
+    fn check_links(&self, doc: &PageLinks, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
+        if doc.kind != DocKind::Handbook {
             return;
         }
-        let configured = &ctx.rules.handbook.handbook_hosts;
-        let hosts: Vec<&str> = if configured.is_empty() {
-            DEFAULT_HANDBOOK_HOSTS.to_vec()
-        } else {
-            configured.iter().map(String::as_str).collect()
-        };
         let from_url = ctx.site.and_then(|s| page_of(doc, s).map(|i| s.pages()[i].url.clone()));
-        for link in doc.links.iter().filter(|l| !l.is_image) {
-            let parts = url::split(link.url.trim());
-            let (Some(scheme), Some(host)) = (parts.scheme, parts.host) else {
+        for link in doc.links.iter().filter(|l| l.markdown && !l.is_image) {
+            let Some(path) = absolute_handbook_path(&link.dest, ctx.rules) else {
                 continue;
             };
-            if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-                continue;
-            }
-            let host = host.to_ascii_lowercase();
-            let host = host.strip_prefix("www.").unwrap_or(&host);
-            if !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
-                continue;
-            }
-            let path = url::percent_decode(parts.path);
-            if !(path == "/handbook" || path.starts_with("/handbook/")) {
-                continue;
-            }
+            let parts = url::split(link.dest.trim());
             let mut target = match &from_url {
                 Some(from) => url::relative(from, &path),
                 None => path.clone(),
@@ -390,16 +335,39 @@ impl Check for AbsoluteHandbookLink {
                 target.push_str(f);
             }
             out.push(
-                ctx.finding(
-                    doc,
+                ctx.finding_in(
+                    &doc.path,
                     link.span.clone(),
-                    format!("handbook link written as an absolute URL: `{}`", link.url),
+                    format!("handbook link written as an absolute URL: `{}`", link.dest),
                 )
                 .with_help(format!("write it as the relative link `{target}` so it works in review apps and forks"))
-                .with_anchor(format!("{}|{}", doc.section_path(link.heading), link.url)),
+                .with_anchor(format!("{}|{}", link.section, link.dest)),
             );
         }
     }
+}
+
+/// The decoded `/handbook/…` path of an `http(s)` URL to one of the handbook's hosts (the rules'
+/// `handbook.handbook_hosts`, else the public handbook's), `www.` or not.
+fn absolute_handbook_path(dest: &str, rules: &crate::rules::RuleSet) -> Option<String> {
+    let parts = url::split(dest.trim());
+    let (scheme, host) = (parts.scheme?, parts.host?);
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let configured = &rules.handbook.handbook_hosts;
+    let known = if configured.is_empty() {
+        DEFAULT_HANDBOOK_HOSTS.iter().any(|h| h.eq_ignore_ascii_case(host))
+    } else {
+        configured.iter().any(|h| h.eq_ignore_ascii_case(host))
+    };
+    if !known {
+        return None;
+    }
+    let path = url::percent_decode(parts.path);
+    (path == "/handbook" || path.starts_with("/handbook/")).then_some(path)
 }
 
 // ---------------------------------------------------------------------------------------- headings

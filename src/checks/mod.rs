@@ -8,7 +8,7 @@ pub mod prose;
 
 use crate::changes::ChangeSet;
 use crate::diagnostic::{Finding, Severity, Span};
-use crate::document::Document;
+use crate::document::{Document, PageLinks};
 use crate::rules::RuleSet;
 use std::collections::BTreeMap;
 
@@ -20,7 +20,17 @@ pub type Factory = fn(&RuleOptions) -> Result<Box<dyn Check>, String>;
 
 pub trait Check: Send + Sync + std::fmt::Debug {
     /// Findings for one document.
-    fn check(&self, doc: &Document, ctx: &CheckContext<'_>, out: &mut Vec<Finding>);
+    fn check(&self, _doc: &Document, _ctx: &CheckContext<'_>, _out: &mut Vec<Finding>) {}
+
+    /// Findings about a page's links, once every page of the site is known (the page's parsed
+    /// document is gone by then; see [`PageLinks`]).
+    fn check_links(&self, _page: &PageLinks, _ctx: &CheckContext<'_>, _out: &mut Vec<Finding>) {}
+
+    /// Whether [`Check::check_links`] looks at a link with destination `dest` at all: pages keep
+    /// only the links some check wants (most links of a handbook lead to other sites).
+    fn wants_link(&self, _dest: &str, _rules: &RuleSet) -> bool {
+        false
+    }
 
     /// Findings about the change as a whole rather than one parsed file (deleted pages, say).
     fn check_change(&self, _ctx: &CheckContext<'_>, _out: &mut Vec<Finding>) {}
@@ -45,7 +55,12 @@ impl CheckContext<'_> {
 
     /// A finding in a file that has no parsed document (a deleted page, say).
     pub fn finding_at(&self, path: &str, message: impl Into<String>) -> Finding {
-        Finding::new(self.rule_id, self.severity, path, 0..0, message)
+        self.finding_in(path, 0..0, message)
+    }
+
+    /// A finding at `span` of the file at `path`.
+    pub fn finding_in(&self, path: &str, span: Span, message: impl Into<String>) -> Finding {
+        Finding::new(self.rule_id, self.severity, path, span, message)
     }
 }
 

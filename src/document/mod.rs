@@ -2,9 +2,11 @@
 //! prose runs, each with a byte span. Every check reads it; none parses again.
 
 mod front_matter;
+mod links;
 mod suppress;
 
 pub use front_matter::{FrontMatter, FrontMatterKey, parse_front_matter};
+pub use links::{LinkRef, PageLinks};
 pub use suppress::Suppressions;
 
 use crate::diagnostic::Span;

@@ -106,6 +106,77 @@ pub fn ids_of(sources: &[IdSource]) -> HashSet<String> {
     ids
 }
 
+/// A page's ids, compact: one string holding them all, sorted, and where each ends. A whole
+/// handbook holds on the order of 100,000 ids until its links are checked; one allocation per page
+/// instead of one per id keeps that small and quick to free.
+#[derive(Default, Clone, PartialEq, Eq)]
+pub struct IdSet {
+    blob: String,
+    ends: Vec<u32>,
+}
+
+impl IdSet {
+    pub fn contains(&self, id: &str) -> bool {
+        self.position(id).is_ok()
+    }
+
+    fn position(&self, id: &str) -> Result<usize, usize> {
+        let mut lo = 0;
+        let mut hi = self.ends.len();
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.get(mid).cmp(id) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(lo)
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.blob[start..self.ends[i] as usize]
+    }
+
+    /// The ids in byte order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len()).map(|i| self.get(i))
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for IdSet {
+    fn from_iter<I: IntoIterator<Item = S>>(ids: I) -> IdSet {
+        let mut ids: Vec<S> = ids.into_iter().collect();
+        ids.sort_unstable_by(|a, b| a.as_ref().cmp(b.as_ref()));
+        ids.dedup_by(|a, b| a.as_ref() == b.as_ref());
+        let mut set = IdSet {
+            blob: String::with_capacity(ids.iter().map(|s| s.as_ref().len()).sum()),
+            ends: Vec::with_capacity(ids.len()),
+        };
+        for id in &ids {
+            set.blob.push_str(id.as_ref());
+            // Pages are far below 4 GiB (files are size-limited before parsing).
+            set.ends.push(u32::try_from(set.blob.len()).unwrap_or(u32::MAX));
+        }
+        set
+    }
+}
+
+impl std::fmt::Debug for IdSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +205,20 @@ mod tests {
             assert!(ids.contains(id), "{id} missing from {ids:?}");
         }
         assert_eq!(ids.len(), 6);
+    }
+
+    #[test]
+    fn id_sets_find_what_they_hold_and_nothing_else() {
+        let set: IdSet = ["b", "a", "ab", "", "b", "é"].into_iter().collect();
+        assert_eq!(set.iter().collect::<Vec<_>>(), vec!["", "a", "ab", "b", "é"]);
+        for id in ["", "a", "ab", "b", "é"] {
+            assert!(set.contains(id), "{id}");
+        }
+        for id in ["c", "aa", "e", " "] {
+            assert!(!set.contains(id), "{id}");
+        }
+        assert!(IdSet::default().is_empty() && !IdSet::default().contains(""));
+        assert_eq!(format!("{set:?}"), r#"{"", "a", "ab", "b", "é"}"#);
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! The handbook as Hugo builds it: page URLs, aliases, heading ids, and link resolution.
 //!
 //! [`Site::build`] lists every page under `content/` and reads what decides where pages live
-//! (front matter `aliases`, `url`, `slug`, `draft`), taking it from already-parsed documents where
-//! it can. Heading ids are worked out per page only when a link needs them (a `OnceLock` per
-//! page), so `--changed` parses little beyond the changed files; documents the caller has parsed
-//! anyway hand in their ids with [`Site::build`] and are never read again.
+//! (front matter `aliases`, `url`, `slug`, `draft`), taking it from pages the caller has parsed
+//! where it can ([`PageFacts`]). Heading ids are worked out per page only when a link needs them (a
+//! `OnceLock` per page), so `--changed` parses little beyond the changed files; pages the caller
+//! has parsed anyway hand in their ids with their facts and are never read again.
 
 pub mod anchor;
 mod ids;
@@ -12,7 +12,7 @@ pub mod url;
 
 use crate::document::{DocKind, Document, FrontMatter, parse_front_matter};
 use crate::rules::model::HandbookDef;
-use anchor::ids_of;
+use anchor::{IdSet, ids_of};
 use ids::{IdSources, include_sources_of};
 use rayon::prelude::*;
 use regex::{Regex, RegexSet};
@@ -54,7 +54,7 @@ pub struct Page {
     /// Whether Hugo writes the page (`build.render`): a page with `render: never` is found by
     /// `GetPage` but has no URL, so links to it point back at the linking page.
     pub rendered: Render,
-    ids: OnceLock<Arc<HashSet<String>>>,
+    ids: OnceLock<Arc<IdSet>>,
 }
 
 /// Hugo's `build.render` option.
@@ -113,8 +113,58 @@ pub struct Site {
     /// Top-level sections (`handbook`, `teamops`): links elsewhere are not the site's business.
     sections: HashSet<String>,
     excludes: Option<RegexSet>,
-    includes: Mutex<HashMap<String, Arc<IdSources>>>,
+    includes: Includes,
     skipped: Vec<Skipped>,
+}
+
+/// Include files (`assets/<path>`) as id sources, each read once per run however many pages
+/// include it. Shared by the threads that parse pages before the site index exists.
+#[derive(Debug, Default)]
+pub struct Includes {
+    /// The site root (the directory holding `assets/`).
+    root: PathBuf,
+    cache: Mutex<HashMap<String, Arc<IdSources>>>,
+}
+
+impl Includes {
+    pub fn new(site_root: PathBuf) -> Includes {
+        Includes { root: site_root, cache: Mutex::default() }
+    }
+
+    fn get(&self, path: &str) -> Arc<IdSources> {
+        if let Ok(cache) = self.cache.lock()
+            && let Some(found) = cache.get(path)
+        {
+            return Arc::clone(found);
+        }
+        let sources = Arc::new(include_sources_of(&self.root, path));
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(path.to_string(), Arc::clone(&sources));
+        }
+        sources
+    }
+
+    /// The ids a parsed page produces on the site, its includes spliced in.
+    pub fn ids_of(&self, doc: &Document) -> IdSet {
+        let sources = IdSources::of_document(doc, &|path| self.get(path));
+        ids_of(&sources.0).into_iter().collect()
+    }
+}
+
+/// What the site index takes from a page the caller has parsed, so that the page is not read
+/// again: where its front matter places it, and the ids its HTML will have.
+#[derive(Debug)]
+pub struct PageFacts {
+    /// Repository-relative path.
+    path: String,
+    placement: Placement,
+    ids: IdSet,
+}
+
+impl PageFacts {
+    pub fn of(doc: &Document, includes: &Includes) -> PageFacts {
+        PageFacts { path: doc.path.clone(), placement: placement_of(&doc.front_matter), ids: includes.ids_of(doc) }
+    }
 }
 
 /// What front matter decides about where a page lives.
@@ -133,14 +183,20 @@ impl Site {
     /// exclusions here are the tree's `.hugolint.yaml`; the rules' `handbook.exclude_links` are
     /// applied by the link checks.
     pub fn for_run(root: &Path, _config: &crate::config::Config, docs: &[Document]) -> Option<Site> {
-        // The site is the directory holding the `content/` the handbook pages are in; when pages
-        // of several trees are linted together, the one most of them belong to.
+        let prefix = Site::prefix_of(docs.iter().filter(|d| d.kind == DocKind::Handbook).map(|d| d.path.as_str()))?;
+        Site::build_at(root, &prefix, &HandbookDef::default(), docs.iter()).ok()
+    }
+
+    /// Where the site of a run's handbook pages lies: the directory holding the `content/` they are
+    /// in (`examples/handbook/`, or empty for the repository root); when pages of several trees
+    /// are linted together, the one most of them belong to. `None` without pages.
+    pub fn prefix_of<'a>(paths: impl Iterator<Item = &'a str>) -> Option<String> {
         let mut prefixes: HashMap<&str, usize> = HashMap::new();
-        for doc in docs.iter().filter(|d| d.kind == DocKind::Handbook) {
-            *prefixes.entry(site_prefix(&doc.path)).or_default() += 1;
+        for path in paths {
+            *prefixes.entry(site_prefix(path)).or_default() += 1;
         }
-        let prefix = prefixes.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())))?.0;
-        Site::build_at(root, prefix, &HandbookDef::default(), docs.iter()).ok()
+        let best = prefixes.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())))?;
+        Some(best.0.to_string())
     }
 
     /// Indexes the Hugo site at `root` (the directory holding `content/` and `assets/`).
@@ -166,8 +222,23 @@ impl Site {
         handbook: &HandbookDef,
         docs: impl IntoIterator<Item = &'a Document>,
     ) -> Result<Site, SiteError> {
+        let includes = Includes::new(repo_root.join(prefix));
+        let docs: Vec<&Document> = docs.into_iter().filter(|d| d.kind == DocKind::Handbook).collect();
+        let facts = docs.par_iter().map(|d| PageFacts::of(d, &includes)).collect();
+        Site::build_from(repo_root, prefix, handbook, includes, facts)
+    }
+
+    /// [`Site::build_at`] from facts of the pages the caller parsed (see [`PageFacts`]); `includes`
+    /// is the cache their ids were worked out with, rooted at the site.
+    pub fn build_from(
+        repo_root: &Path,
+        prefix: &str,
+        handbook: &HandbookDef,
+        includes: Includes,
+        facts: Vec<PageFacts>,
+    ) -> Result<Site, SiteError> {
         let root = repo_root.join(prefix);
-        let mut site = Site { root: root.clone(), prefix: prefix.to_string(), ..Site::default() };
+        let mut site = Site { root: root.clone(), prefix: prefix.to_string(), includes, ..Site::default() };
         site.excludes = site.load_excludes(&handbook.exclude_links)?;
         let content = root.join("content");
         let mut files = Vec::new();
@@ -175,8 +246,8 @@ impl Site {
         if content.is_dir() {
             walk(&content, "", 0, &mut files, &mut dirs, &mut site.skipped);
         }
-        let provided: HashMap<String, &Document> =
-            docs.into_iter().filter(|d| d.kind == DocKind::Handbook).map(|d| (site.repo_path(&d.path), d)).collect();
+        let mut provided: HashMap<String, PageFacts> =
+            facts.into_iter().map(|f| (site.repo_path(&f.path), f)).collect();
 
         // A directory with `index.md` is a leaf bundle: other Markdown files inside it are
         // resources of that page, not pages.
@@ -196,20 +267,24 @@ impl Site {
             false
         };
 
-        let placements: Vec<(String, Result<Placement, String>)> = files
+        let placements: Vec<(String, Option<Result<Placement, String>>)> = files
             .par_iter()
             .map(|rel| {
                 let repo = format!("content/{rel}");
-                let placement = match provided.get(&repo) {
-                    Some(doc) => Ok(placement_of(&doc.front_matter)),
-                    None => read_placement(&content.join(rel)),
-                };
+                let placement = (!provided.contains_key(&repo)).then(|| read_placement(&content.join(rel)));
                 (rel.clone(), placement)
             })
             .collect();
 
         for (rel, placement) in placements {
             let repo = format!("content/{rel}");
+            let (placement, ids) = match placement {
+                Some(read) => (read, None),
+                None => match provided.remove(&repo) {
+                    Some(facts) => (Ok(facts.placement), Some(facts.ids)),
+                    None => (Ok(Placement::default()), None),
+                },
+            };
             let placement = match placement {
                 Ok(p) => p,
                 Err(reason) => {
@@ -236,13 +311,17 @@ impl Site {
             };
             let leaf = rel.ends_with("/index.md");
             let index = site.pages.len();
+            let known = OnceLock::new();
+            if let Some(ids) = ids {
+                let _ = known.set(Arc::new(ids));
+            }
             site.pages.push(Page {
                 path: repo.clone(),
                 url: page_url.clone(),
                 dir,
                 leaf,
                 rendered: placement.render,
-                ids: OnceLock::new(),
+                ids: known,
             });
             site.by_key.entry(key).or_insert(index);
             if placement.render == Render::Always {
@@ -261,14 +340,6 @@ impl Site {
         }
         site.add_virtual("/");
         site.aliases.retain(|alias, _| !site.by_url.contains_key(alias));
-
-        // Ids of documents the caller parsed: computed here, in parallel, so no page is parsed twice.
-        let work: Vec<(usize, &Document)> =
-            provided.iter().filter_map(|(path, doc)| site.by_path.get(path).map(|&i| (i, *doc))).collect();
-        work.par_iter().for_each(|(i, doc)| {
-            let ids = site.ids_from_document(doc);
-            let _ = site.pages[*i].ids.set(Arc::new(ids));
-        });
         Ok(site)
     }
 
@@ -279,7 +350,7 @@ impl Site {
         let url = if key == "/" { "/".to_string() } else { format!("{key}/") };
         let index = self.pages.len();
         let ids = OnceLock::new();
-        let _ = ids.set(Arc::new(HashSet::new()));
+        let _ = ids.set(Arc::new(IdSet::default()));
         self.pages.push(Page {
             path: String::new(),
             url: url.clone(),
@@ -490,7 +561,7 @@ impl Site {
 
     /// The ids a page's HTML has: heading ids (Hugo's, with includes), `{#id}`s, and `id`/`name`
     /// attributes of raw HTML. Reads and parses the page the first time it is asked for.
-    pub fn ids(&self, page: usize) -> Arc<HashSet<String>> {
+    pub fn ids(&self, page: usize) -> Arc<IdSet> {
         let p = &self.pages[page];
         Arc::clone(p.ids.get_or_init(|| {
             let full = self.root.join(&p.path);
@@ -499,7 +570,7 @@ impl Site {
                     let doc = Document::parse(&p.path, DocKind::Handbook, text);
                     Arc::new(self.ids_from_document(&doc))
                 }
-                Err(_) => Arc::new(HashSet::new()),
+                Err(_) => Arc::new(IdSet::default()),
             }
         }))
     }
@@ -510,22 +581,8 @@ impl Site {
     }
 
     /// The ids a parsed document produces on this site (its includes read from `assets/`).
-    pub fn ids_from_document(&self, doc: &Document) -> HashSet<String> {
-        let sources = IdSources::of_document(doc, &|path| self.include(path));
-        ids_of(&sources.0)
-    }
-
-    fn include(&self, path: &str) -> Arc<IdSources> {
-        if let Ok(cache) = self.includes.lock()
-            && let Some(found) = cache.get(path)
-        {
-            return Arc::clone(found);
-        }
-        let sources = Arc::new(include_sources_of(&self.root, path));
-        if let Ok(mut cache) = self.includes.lock() {
-            cache.insert(path.to_string(), Arc::clone(&sources));
-        }
-        sources
+    pub fn ids_from_document(&self, doc: &Document) -> IdSet {
+        self.includes.ids_of(doc)
     }
 }
 
