@@ -103,6 +103,9 @@ pub struct CheckArgs {
     /// Lint only shard I of N (default from CI_NODE_INDEX/CI_NODE_TOTAL).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Print how long each phase of the run took, on standard error.
+    #[arg(long)]
+    pub timings: bool,
     #[command(flatten)]
     pub lint: LintArgs,
 }

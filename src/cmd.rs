@@ -155,8 +155,10 @@ fn mr(args: crate::cli::MrArgs) -> Result<i32> {
 }
 
 fn check(args: CheckArgs) -> Result<i32> {
+    let start = std::time::Instant::now();
     let root = repo_root(args.lint.root.as_deref());
     let (config, rules) = load_rules(&args.lint.rules, &root)?;
+    let loaded = start.elapsed();
     let mut change = ChangeSet { change_issue_text: args.change_issue.clone(), ..Default::default() };
     let mut only = None;
     if args.changed {
@@ -181,7 +183,17 @@ fn check(args: CheckArgs) -> Result<i32> {
         shard,
     };
     let outcome = engine::run(&req)?;
+    let emitting = std::time::Instant::now();
     emit(&outcome, &args.lint, &rules)?;
+    if args.timings {
+        let mut laps = vec![("load configuration and rules", loaded)];
+        laps.extend(outcome.timings.iter().copied());
+        laps.push(("write reports", emitting.elapsed()));
+        for (phase, took) in &laps {
+            eprintln!("{:>8.1} ms  {phase}", took.as_secs_f64() * 1000.0);
+        }
+        eprintln!("{:>8.1} ms  in all ({} files)", start.elapsed().as_secs_f64() * 1000.0, outcome.files_checked);
+    }
     Ok(exit_code(&outcome, args.lint.fail_on))
 }
 

@@ -101,6 +101,7 @@ fn build_globs(globs: &[String]) -> Result<GlobSet, EngineError> {
 
 /// Lints what the request asks for.
 pub fn run(req: &LintRequest<'_>) -> Result<LintOutcome, EngineError> {
+    let start = std::time::Instant::now();
     let globs = Globs::new(req.config)?;
     let mut candidates = discover(req, &globs)?;
     if let Some(only) = &req.only {
@@ -113,7 +114,10 @@ pub fn run(req: &LintRequest<'_>) -> Result<LintOutcome, EngineError> {
             crate::shard::shard_of(&sizes, index, total).into_iter().collect();
         candidates.retain(|c| mine.contains(&c.rel));
     }
-    Ok(lint_candidates(req, &candidates))
+    let discovered = start.elapsed();
+    let mut outcome = lint_candidates(req, &candidates);
+    outcome.timings.insert(0, ("discover", discovered));
+    Ok(outcome)
 }
 
 /// Reads, parses and checks the candidates in parallel, in two passes so that no parsed document
@@ -122,6 +126,7 @@ pub fn run(req: &LintRequest<'_>) -> Result<LintOutcome, EngineError> {
 /// drops the document; the second checks links against the site built from those facts. Memory
 /// then holds links and heading ids, not whole documents, however many pages there are.
 pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintOutcome {
+    let mut clock = Clock::start();
     // Where the handbook site is, known before parsing so include files can be read while parsing.
     let prefix =
         Site::prefix_of(candidates.iter().filter(|c| c.kind != Some(DocKind::Promotion)).map(|c| c.rel.as_str()));
@@ -135,6 +140,7 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
         })
         .collect();
 
+    clock.lap("parse and check files");
     let mut outcome = LintOutcome {
         files_checked: candidates.len(),
         files: candidates.iter().map(|c| c.rel.clone()).collect(),
@@ -157,8 +163,10 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
         None => None,
     };
 
+    clock.lap("index the site");
     let link_findings: Vec<Finding> =
         pages.par_iter().flat_map_iter(|page| check_links(page, req.rules, site.as_ref(), req.change)).collect();
+    clock.lap("check links");
     // Pages whose only findings are about links were dropped without their text: read it again.
     let with_findings: std::collections::HashSet<&str> = link_findings.iter().map(|f| f.path.as_str()).collect();
     let reread: Vec<&PageLinks> = pages
@@ -189,7 +197,27 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
     // Freeing the site index and every page's links takes a while; the caller need not wait.
     rayon::spawn(move || drop((site, pages)));
     sort_findings(&mut outcome);
+    clock.lap("sort");
+    outcome.timings = clock.laps;
     outcome
+}
+
+/// Phase timings of a run.
+struct Clock {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock { last: std::time::Instant::now(), laps: Vec::new() }
+    }
+
+    fn lap(&mut self, phase: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((phase, now - self.last));
+        self.last = now;
+    }
 }
 
 /// What the first pass keeps of one file.
@@ -229,9 +257,10 @@ fn first_pass(doc: Document, req: &LintRequest<'_>, includes: &Includes, in_site
 /// waivers.
 pub fn check_links(page: &PageLinks, rules: &RuleSet, site: Option<&Site>, change: &ChangeSet) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let linked = crate::checks::LinkedPage::new(page);
     for rule in link_rules(rules) {
         let ctx = CheckContext { rule_id: &rule.id, severity: rule.severity, rules, site, change };
-        rule.check.check_links(page, &ctx, &mut findings);
+        rule.check.check_links(&linked, &ctx, &mut findings);
     }
     disambiguate_anchors(&mut findings);
     findings.retain(|f| {
@@ -409,24 +438,25 @@ fn is_promotion_front_matter(fm: &FrontMatter) -> bool {
 pub fn discover(req: &LintRequest<'_>, globs: &Globs) -> Result<Vec<Candidate>, EngineError> {
     let mut out = Vec::new();
     if req.paths.is_empty() {
-        walk(&req.root, &req.root, &mut |rel, abs, size| {
-            if globs.excluded(rel) {
-                return;
-            }
-            if let Some(kind) = globs.kind(rel) {
-                out.push(Candidate { rel: rel.to_string(), abs: abs.to_path_buf(), size, kind: Some(kind) });
-            }
-        });
+        out = walk(&req.root, &req.root)
+            .into_par_iter()
+            .filter_map(|(rel, abs, size)| {
+                let kind = globs.kind(&rel).filter(|_| !globs.excluded(&rel))?;
+                Some(Candidate { rel, abs, size, kind: Some(kind) })
+            })
+            .collect();
     } else {
         for p in &req.paths {
             let meta = std::fs::metadata(p).map_err(|_| EngineError::Missing { path: p.display().to_string() })?;
             if meta.is_dir() {
-                walk(&req.root, p, &mut |rel, abs, size| {
-                    if globs.excluded(rel) || !rel.ends_with(".md") {
-                        return;
-                    }
-                    out.push(Candidate { rel: rel.to_string(), abs: abs.to_path_buf(), size, kind: globs.kind(rel) });
-                });
+                out.extend(walk(&req.root, p).into_iter().filter_map(|(rel, abs, size)| {
+                    (!globs.excluded(&rel) && rel.ends_with(".md")).then(|| Candidate {
+                        kind: globs.kind(&rel),
+                        rel,
+                        abs,
+                        size,
+                    })
+                }));
             } else {
                 let rel = relative(&req.root, p);
                 out.push(Candidate { kind: globs.kind(&rel), rel, abs: p.clone(), size: meta.len() });
@@ -438,18 +468,19 @@ pub fn discover(req: &LintRequest<'_>, globs: &Globs) -> Result<Vec<Candidate>, 
     Ok(out)
 }
 
-/// Walks `dir` without following symlinks (so loops cannot hang it), skipping hidden and build
-/// directories, and calls `f` with each file's repository-relative path.
-pub fn walk(root: &Path, dir: &Path, f: &mut dyn FnMut(&str, &Path, u64)) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
+/// Every file below `dir` as (repository-relative path, path, size), walking directories in
+/// parallel and never following symlinks (so loops cannot hang it), skipping hidden and build
+/// directories. Unordered.
+pub fn walk(root: &Path, dir: &Path) -> Vec<(String, PathBuf, u64)> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
         let Ok(ft) = entry.file_type() else { continue };
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
         let path = entry.path();
         if ft.is_dir() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
             if name.starts_with('.') || name == "target" || name == "node_modules" {
                 continue;
             }
@@ -458,13 +489,15 @@ pub fn walk(root: &Path, dir: &Path, f: &mut dyn FnMut(&str, &Path, u64)) {
             if name == "assets" && dir.join("content").is_dir() {
                 continue;
             }
-            walk(root, &path, f);
+            dirs.push(path);
         } else if ft.is_file() {
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            let rel = relative(root, &path);
-            f(&rel, &path, size);
+            files.push((relative(root, &path), path, size));
         }
     }
+    let nested: Vec<Vec<(String, PathBuf, u64)>> = dirs.par_iter().map(|d| walk(root, d)).collect();
+    files.extend(nested.into_iter().flatten());
+    files
 }
 
 /// `path` relative to `root` with `/` separators; paths outside the root stay as given.

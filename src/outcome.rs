@@ -17,6 +17,8 @@ pub struct LintOutcome {
     pub coverage: Vec<Coverage>,
     /// Source text of every file with findings, so reporters can give lines and columns.
     pub sources: BTreeMap<String, Arc<SourceFile>>,
+    /// How long each phase of the run took, in order (`check --timings`).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// A file's text and its line index.

@@ -2,7 +2,7 @@
 //! were confirmed by building it with Hugo 0.151 (shared/tools/hugo-oracle).
 
 use promolint::changes::ChangeSet;
-use promolint::checks::{CheckContext, lookup};
+use promolint::checks::{CheckContext, LinkedPage, lookup};
 use promolint::diagnostic::{Finding, Severity};
 use promolint::document::{DocKind, Document, PageLinks};
 use promolint::handbook::{Site, Target, Unchecked};
@@ -63,7 +63,7 @@ fn run(docs: &[Document], site: &Site, rules: &RuleSet, change: &ChangeSet) -> V
             check.check(doc, &ctx, &mut out);
             // Link checks see only the links they ask for, as in the engine's second pass.
             let links = PageLinks::of(doc, &|dest| check.wants_link(dest, rules));
-            check.check_links(&links, &ctx, &mut out);
+            check.check_links(&LinkedPage::new(&links), &ctx, &mut out);
         }
         check.check_change(&ctx, &mut out);
     }

@@ -176,13 +176,45 @@ fn is_site_link(dest: &str) -> bool {
     parts.scheme.is_none() && parts.host.is_none()
 }
 
-/// Links a reader can follow: Markdown links other than images, and `href`s of raw HTML.
-fn followed(page: &PageLinks) -> impl Iterator<Item = &LinkRef> {
-    page.links.iter().filter(|l| !l.is_image)
+/// A page's links during the link pass. Where each link leads is worked out once, by the first
+/// check that asks, and shared by the others (broken links and broken anchors look at the same
+/// targets).
+pub struct LinkedPage<'a> {
+    pub page: &'a PageLinks,
+    targets: OnceLock<Option<(usize, Vec<Option<Target>>)>>,
 }
 
-fn resolve(site: &Site, from: usize, link: &LinkRef) -> Target {
-    if link.markdown { site.resolve(from, &link.dest) } else { site.resolve_html(from, &link.dest) }
+impl<'a> LinkedPage<'a> {
+    pub fn new(page: &'a PageLinks) -> LinkedPage<'a> {
+        LinkedPage { page, targets: OnceLock::new() }
+    }
+
+    /// The page's index on the site and, for each of its links, where it leads: `None` for links a
+    /// reader does not follow (images). `None` when links on the page are not checked at all.
+    fn targets(&self, site: &Site) -> Option<(usize, &[Option<Target>])> {
+        let resolved = self.targets.get_or_init(|| {
+            let from = page_of(self.page, site)?;
+            let targets = self
+                .page
+                .links
+                .iter()
+                .map(|link| {
+                    (!link.is_image).then(|| {
+                        if link.markdown { site.resolve(from, &link.dest) } else { site.resolve_html(from, &link.dest) }
+                    })
+                })
+                .collect();
+            Some((from, targets))
+        });
+        resolved.as_ref().map(|(from, targets)| (*from, targets.as_slice()))
+    }
+
+    /// Followed links with where they lead.
+    fn followed(&self, site: &Site) -> Option<(usize, impl Iterator<Item = (&LinkRef, &Target)>)> {
+        let (from, targets) = self.targets(site)?;
+        let links = self.page.links.iter().zip(targets).filter_map(|(link, target)| Some((link, target.as_ref()?)));
+        Some((from, links))
+    }
 }
 
 /// The rules' `handbook.exclude_links`, compiled once per check. (The site also applies the
@@ -213,14 +245,15 @@ impl Check for BrokenLink {
         is_site_link(dest)
     }
 
-    fn check_links(&self, doc: &PageLinks, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
+    fn check_links(&self, linked: &LinkedPage<'_>, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
         let Some(site) = ctx.site else { return };
-        let Some(from) = page_of(doc, site) else {
+        let Some((from, links)) = linked.followed(site) else {
             return;
         };
-        for link in followed(doc) {
-            let Target::Broken { path } = resolve(site, from, link) else { continue };
-            if self.0.matches(ctx, &path, url::split(&link.dest).fragment.filter(|f| !f.is_empty())) {
+        let doc = linked.page;
+        for (link, target) in links {
+            let Target::Broken { path } = target else { continue };
+            if self.0.matches(ctx, path, url::split(&link.dest).fragment.filter(|f| !f.is_empty())) {
                 continue;
             }
             let mut finding = ctx
@@ -230,7 +263,7 @@ impl Check for BrokenLink {
                     format!("`{}` leads to no page: nothing is published at `{path}`", link.dest),
                 )
                 .with_anchor(format!("{}|{}", link.section, link.dest));
-            finding = match suggest_page(site, from, &path) {
+            finding = match suggest_page(site, from, path) {
                 Some(better) => finding.with_help(format!("did you mean `{better}`?")),
                 None => finding.with_help(
                     "link to the page's source file relative to this one (`../other/page.md`) or to its URL path (`/handbook/…/`)",
@@ -266,18 +299,19 @@ impl Check for BrokenAnchor {
         is_site_link(dest)
     }
 
-    fn check_links(&self, doc: &PageLinks, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
+    fn check_links(&self, linked: &LinkedPage<'_>, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
         let Some(site) = ctx.site else { return };
-        let Some(from) = page_of(doc, site) else {
+        let Some((from, links)) = linked.followed(site) else {
             return;
         };
-        for link in followed(doc) {
-            let Target::Page { page, fragment: Some(fragment) } = resolve(site, from, link) else {
+        let doc = linked.page;
+        for (link, target) in links {
+            let &Target::Page { page, fragment: Some(ref fragment) } = target else {
                 continue;
             };
             let ids = site.ids(page);
             let target = &site.pages()[page];
-            if ids.contains(&fragment) || self.0.matches(ctx, &target.url, Some(&fragment)) {
+            if ids.contains(fragment) || self.0.matches(ctx, &target.url, Some(fragment)) {
                 continue;
             }
             let message = if page == from {
@@ -291,7 +325,7 @@ impl Check for BrokenAnchor {
             // Only ids of about the same length can be within `did_you_mean`'s distance.
             let len = fragment.chars().count();
             let near = ids.iter().filter(|id| id.len().abs_diff(len) <= (len / 3).max(2));
-            let suggestion = did_you_mean(&fragment, near);
+            let suggestion = did_you_mean(fragment, near);
             finding = match suggestion {
                 Some(id) => finding.with_help(format!("did you mean `#{id}`?")),
                 None => finding.with_help(
@@ -312,7 +346,8 @@ impl Check for AbsoluteHandbookLink {
         absolute_handbook_path(dest, rules).is_some()
     }
 
-    fn check_links(&self, doc: &PageLinks, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
+    fn check_links(&self, linked: &LinkedPage<'_>, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
+        let doc = linked.page;
         if doc.kind != DocKind::Handbook {
             return;
         }

@@ -8,7 +8,9 @@ pub mod prose;
 
 use crate::changes::ChangeSet;
 use crate::diagnostic::{Finding, Severity, Span};
-use crate::document::{Document, PageLinks};
+pub use handbook::LinkedPage;
+
+use crate::document::Document;
 use crate::rules::RuleSet;
 use std::collections::BTreeMap;
 
@@ -23,8 +25,8 @@ pub trait Check: Send + Sync + std::fmt::Debug {
     fn check(&self, _doc: &Document, _ctx: &CheckContext<'_>, _out: &mut Vec<Finding>) {}
 
     /// Findings about a page's links, once every page of the site is known (the page's parsed
-    /// document is gone by then; see [`PageLinks`]).
-    fn check_links(&self, _page: &PageLinks, _ctx: &CheckContext<'_>, _out: &mut Vec<Finding>) {}
+    /// document is gone by then; see [`crate::document::PageLinks`]).
+    fn check_links(&self, _page: &LinkedPage<'_>, _ctx: &CheckContext<'_>, _out: &mut Vec<Finding>) {}
 
     /// Whether [`Check::check_links`] looks at a link with destination `dest` at all: pages keep
     /// only the links some check wants (most links of a handbook lead to other sites).

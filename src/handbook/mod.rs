@@ -241,11 +241,14 @@ impl Site {
         let mut site = Site { root: root.clone(), prefix: prefix.to_string(), includes, ..Site::default() };
         site.excludes = site.load_excludes(&handbook.exclude_links)?;
         let content = root.join("content");
-        let mut files = Vec::new();
-        let mut dirs = Vec::new();
-        if content.is_dir() {
-            walk(&content, "", 0, &mut files, &mut dirs, &mut site.skipped);
-        }
+        let Listing { mut files, mut dirs, skipped } =
+            if content.is_dir() { walk(&content, "", 0) } else { Listing::default() };
+        // In depth-first order with each directory's entries by name, so that pages are numbered,
+        // and two pages claiming one URL resolved, the same way every run.
+        let by_components = |a: &String, b: &String| a.split('/').cmp(b.split('/'));
+        files.sort_unstable_by(by_components);
+        dirs.sort_unstable_by(by_components);
+        site.skipped.extend(skipped);
         let mut provided: HashMap<String, PageFacts> =
             facts.into_iter().map(|f| (site.repo_path(&f.path), f)).collect();
 
@@ -623,42 +626,52 @@ fn hugolint_patterns(text: &str) -> Vec<String> {
     out
 }
 
-/// Lists Markdown files and directories below `dir` (relative names), never following symlinked
-/// directories, so a symlink loop cannot hang the walk.
-fn walk(
-    dir: &Path,
-    rel: &str,
-    depth: usize,
-    files: &mut Vec<String>,
-    dirs: &mut Vec<String>,
-    skipped: &mut Vec<Skipped>,
-) {
+/// What a directory walk below `content/` found: Markdown files and directories (relative names),
+/// and what it could not list.
+#[derive(Default)]
+struct Listing {
+    files: Vec<String>,
+    dirs: Vec<String>,
+    skipped: Vec<Skipped>,
+}
+
+/// Lists Markdown files and directories below `dir` (relative names `rel/...`), directories in
+/// parallel, never following symlinked directories, so a symlink loop cannot hang the walk.
+/// Unordered.
+fn walk(dir: &Path, rel: &str, depth: usize) -> Listing {
+    let mut out = Listing::default();
     if depth > MAX_DEPTH {
-        skipped.push(Skipped { path: format!("content/{rel}"), reason: "directory tree too deep".to_string() });
-        return;
+        out.skipped.push(Skipped { path: format!("content/{rel}"), reason: "directory tree too deep".to_string() });
+        return out;
     }
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            skipped.push(Skipped { path: format!("content/{rel}"), reason: format!("cannot list directory: {e}") });
-            return;
+            out.skipped.push(Skipped { path: format!("content/{rel}"), reason: format!("cannot list directory: {e}") });
+            return out;
         }
     };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
+    let mut subdirs = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
         let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
         let Ok(kind) = entry.file_type() else {
             continue;
         };
         if kind.is_dir() {
-            dirs.push(child.clone());
-            walk(&entry.path(), &child, depth + 1, files, dirs, skipped);
+            out.dirs.push(child.clone());
+            subdirs.push((entry.path(), child));
         } else if name.ends_with(".md") && (kind.is_file() || entry.path().is_file()) {
-            files.push(child);
+            out.files.push(child);
         }
     }
+    let nested: Vec<Listing> = subdirs.par_iter().map(|(path, child)| walk(path, child, depth + 1)).collect();
+    for n in nested {
+        out.files.extend(n.files);
+        out.dirs.extend(n.dirs);
+        out.skipped.extend(n.skipped);
+    }
+    out
 }
 
 fn read_text(path: &Path) -> Result<String, String> {

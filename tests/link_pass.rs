@@ -1,0 +1,93 @@
+//! Link findings come from a second pass, after each page's parsed document is gone: they must
+//! still carry the right line and column, show their source line, and obey the page's inline
+//! suppressions and front-matter waivers.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+fn promolint() -> Command {
+    let mut cmd = Command::cargo_bin("promolint").expect("binary built");
+    cmd.env_remove("CI_PROJECT_DIR").env_remove("CI_NODE_INDEX").env_remove("CI_NODE_TOTAL").env("NO_COLOR", "1");
+    cmd
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+/// A site whose `links.md` has only link findings (no finding from the first pass).
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "content/handbook/_index.md", "---\ntitle: Handbook\n---\n# Handbook\n");
+    write(root, "content/handbook/team.md", "---\ntitle: Team\n---\n# Team\n\n## On call\n");
+    write(
+        root,
+        "content/handbook/links.md",
+        "---\ntitle: Links\n---\n# Links\n\nGood: [team](team.md#on-call).\n\nSee   [gone](missing.md) here.\n\n\
+         <!-- promolint-disable-next-line broken-anchor -->\nHidden: [anchor](team.md#nowhere).\n\n\
+         Shown: [anchor](team.md#nowhere).\n",
+    );
+    write(
+        root,
+        "content/handbook/waived.md",
+        "---\ntitle: Waived\npromolint:\n  waive:\n    broken-link: \"the target lands next week\"\n---\n# W\n\n[gone](missing.md)\n",
+    );
+    dir
+}
+
+fn findings(root: &Path) -> Vec<Value> {
+    let out = promolint().args(["check", "--format", "json", "--root"]).arg(root).assert().code(1);
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    v["findings"].as_array().unwrap().clone()
+}
+
+#[test]
+fn link_findings_have_positions_and_obey_suppressions_and_waivers() {
+    let dir = site();
+    let got: Vec<(String, String, u64, u64)> = findings(dir.path())
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("broken-link".to_string(), "content/handbook/links.md".to_string(), 8, 7),
+            ("broken-anchor".to_string(), "content/handbook/links.md".to_string(), 13, 8),
+        ],
+        "the suppressed anchor and the waived page must not be reported"
+    );
+}
+
+#[test]
+fn human_output_shows_the_source_line_of_a_link_finding() {
+    let dir = site();
+    let out = promolint().args(["check", "--root"]).arg(dir.path()).assert().code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stderr).to_string()
+        + &String::from_utf8_lossy(&out.get_output().stdout);
+    assert!(text.contains("See   [gone](missing.md) here."), "no snippet of the broken link in:\n{text}");
+    assert!(text.contains("links.md:8:7"), "no position of the broken link in:\n{text}");
+}
+
+#[test]
+fn timings_name_every_phase() {
+    let dir = site();
+    let out = promolint().args(["check", "--timings", "--format", "json", "--root"]).arg(dir.path()).assert().code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    for phase in ["load configuration and rules", "discover", "parse and check files", "index the site", "check links"]
+    {
+        assert!(err.contains(phase), "`{phase}` missing from:\n{err}");
+    }
+    assert!(err.contains("in all (4 files)"), "{err}");
+}
