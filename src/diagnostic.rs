@@ -51,6 +51,9 @@ pub struct Finding {
     pub anchor: String,
     /// The competency (or value) this finding is about, for coverage tables.
     pub competency: Option<String>,
+    /// Line and column of the span, worked out by the engine while the file's text is at hand, so
+    /// reporters need not keep every file's text.
+    pub position: Option<crate::outcome::Position>,
 }
 
 impl Finding {
@@ -64,6 +67,7 @@ impl Finding {
             help: None,
             anchor: String::new(),
             competency: None,
+            position: None,
         }
     }
 

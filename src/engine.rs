@@ -8,14 +8,13 @@ use crate::diagnostic::{Finding, Severity};
 use crate::document::PageLinks;
 use crate::document::{DocKind, Document, FrontMatter};
 use crate::handbook::{Includes, PageFacts, Site};
-use crate::outcome::{LintOutcome, SourceFile};
+use crate::outcome::LintOutcome;
 use crate::rules::model::AppliesTo;
 use crate::rules::model::HandbookDef;
 use crate::rules::{RuleSet, did_you_mean};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Rule id for files that cannot be linted at all (unreadable, binary, not UTF-8, too large).
 pub const UNREADABLE: &str = "unreadable-file";
@@ -146,14 +145,12 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
         files: candidates.iter().map(|c| c.rel.clone()).collect(),
         ..Default::default()
     };
+    outcome.root = Some(req.root.clone());
     let mut facts = Vec::new();
     let mut pages = Vec::new();
     for p in parsed {
         outcome.findings.extend(p.findings);
         outcome.coverage.extend(p.coverage);
-        if let Some((path, source)) = p.source {
-            outcome.sources.insert(path, source);
-        }
         facts.extend(p.facts);
         pages.extend(p.links);
     }
@@ -167,19 +164,6 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
     let link_findings: Vec<Finding> =
         pages.par_iter().flat_map_iter(|page| check_links(page, req.rules, site.as_ref(), req.change)).collect();
     clock.lap("check links");
-    // Pages whose only findings are about links were dropped without their text: read it again.
-    let with_findings: std::collections::HashSet<&str> = link_findings.iter().map(|f| f.path.as_str()).collect();
-    let reread: Vec<&PageLinks> = pages
-        .iter()
-        .filter(|p| with_findings.contains(p.path.as_str()) && !outcome.sources.contains_key(&p.path))
-        .collect();
-    let files: std::collections::HashMap<&str, &Path> =
-        candidates.iter().map(|c| (c.rel.as_str(), c.abs.as_path())).collect();
-    let reloaded: Vec<(String, Arc<SourceFile>)> = reread
-        .par_iter()
-        .filter_map(|p| Some((p.path.clone(), reload_source(files.get(p.path.as_str())?, p.text_len)?)))
-        .collect();
-    outcome.sources.extend(reloaded);
     outcome.findings.extend(link_findings);
 
     let mut change_findings = Vec::new();
@@ -225,14 +209,15 @@ impl Clock {
 struct Parsed {
     findings: Vec<Finding>,
     coverage: Option<crate::outcome::Coverage>,
-    /// The file's text, when it has findings (reporters show lines and snippets).
-    source: Option<(String, Arc<SourceFile>)>,
     facts: Option<PageFacts>,
     links: Option<PageLinks>,
 }
 
 fn first_pass(doc: Document, req: &LintRequest<'_>, includes: &Includes, in_site: bool) -> Parsed {
-    let findings = check_document(&doc, req.rules, None, req.change);
+    let mut findings = check_document(&doc, req.rules, None, req.change);
+    for f in &mut findings {
+        f.position = Some(doc.source.position(&f.span));
+    }
     let coverage = match doc.kind {
         DocKind::Promotion => crate::checks::promotion::coverage(&doc, req.rules),
         DocKind::Handbook => None,
@@ -245,7 +230,6 @@ fn first_pass(doc: Document, req: &LintRequest<'_>, includes: &Includes, in_site
         links
     });
     Parsed {
-        source: (!findings.is_empty()).then(|| (doc.path.clone(), Arc::clone(&doc.source))),
         findings,
         coverage,
         facts: (handbook && in_site).then(|| PageFacts::of(&doc, includes)),
@@ -263,8 +247,12 @@ pub fn check_links(page: &PageLinks, rules: &RuleSet, site: Option<&Site>, chang
         rule.check.check_links(&linked, &ctx, &mut findings);
     }
     disambiguate_anchors(&mut findings);
+    for f in &mut findings {
+        f.position = page.position_of(&f.span);
+    }
     findings.retain(|f| {
-        !page.suppressions.is_suppressed(&f.rule, page.line_at(f.span.start)) && !page.waived.contains(&f.rule)
+        let line = f.position.map_or(1, |p| p.line);
+        !page.suppressions.is_suppressed(&f.rule, line) && !page.waived.contains(&f.rule)
     });
     findings
 }
@@ -272,13 +260,6 @@ pub fn check_links(page: &PageLinks, rules: &RuleSet, site: Option<&Site>, chang
 /// Enabled rules that apply to handbook pages, the only pages whose links are checked.
 fn link_rules(rules: &RuleSet) -> impl Iterator<Item = &crate::rules::CompiledRule> {
     rules.rules.iter().filter(|r| r.enabled && matches!(r.applies_to, AppliesTo::All | AppliesTo::Handbook))
-}
-
-/// Reads again a file whose text was dropped after the first pass but which has link findings.
-/// A file that changed size since is not used: its spans would point at other text.
-fn reload_source(file: &Path, len: usize) -> Option<Arc<SourceFile>> {
-    let text = std::fs::read_to_string(file).ok().filter(|t| t.len() == len)?;
-    Some(Arc::new(SourceFile::new(text)))
 }
 
 /// Sorts by path, line, column, rule, message: output is stable across runs.

@@ -15,8 +15,11 @@ pub struct LintOutcome {
     pub findings: Vec<Finding>,
     /// Per promotion document, in path order.
     pub coverage: Vec<Coverage>,
-    /// Source text of every file with findings, so reporters can give lines and columns.
+    /// Source text of files with findings whose findings carry no position, or that a caller
+    /// wants reporters to quote from; the terminal report reads other files again from `root`.
     pub sources: BTreeMap<String, Arc<SourceFile>>,
+    /// The directory finding paths are relative to.
+    pub root: Option<std::path::PathBuf>,
     /// How long each phase of the run took, in order (`check --timings`).
     pub timings: Vec<(&'static str, std::time::Duration)>,
 }
@@ -33,6 +36,13 @@ impl SourceFile {
         let lines = LineIndex::new(&text);
         SourceFile { text, lines }
     }
+
+    /// Lines and columns of a span.
+    pub fn position(&self, span: &crate::diagnostic::Span) -> Position {
+        let (line, column) = self.lines.line_col(&self.text, span.start);
+        let (end_line, end_column) = self.lines.line_col(&self.text, span.end);
+        Position { line, column, end_line, end_column }
+    }
 }
 
 /// Line and column of a finding, 1-based, columns in characters.
@@ -45,15 +55,14 @@ pub struct Position {
 }
 
 impl LintOutcome {
-    /// Where a finding is, in lines and columns. A finding in a file whose source is not kept
-    /// (it could not be read) is at 1:1.
+    /// Where a finding is, in lines and columns: as the engine worked it out, else from the kept
+    /// source. A finding in a file that could not be read is at 1:1.
     pub fn position(&self, finding: &Finding) -> Position {
+        if let Some(position) = finding.position {
+            return position;
+        }
         match self.sources.get(&finding.path) {
-            Some(src) => {
-                let (line, column) = src.lines.line_col(&src.text, finding.span.start);
-                let (end_line, end_column) = src.lines.line_col(&src.text, finding.span.end);
-                Position { line, column, end_line, end_column }
-            }
+            Some(src) => src.position(&finding.span),
             None => Position { line: 1, column: 1, end_line: 1, end_column: 1 },
         }
     }

@@ -50,7 +50,7 @@ fn outcome() -> LintOutcome {
     let mut files: Vec<String> = findings.iter().map(|f| f.path.clone()).collect();
     files.sort();
     files.dedup();
-    LintOutcome { files_checked: 4, files, findings, coverage: Vec::new(), sources, timings: Vec::new() }
+    LintOutcome { files_checked: 4, files, findings, coverage: Vec::new(), sources, ..LintOutcome::default() }
 }
 
 fn context() -> ReportContext {

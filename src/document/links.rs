@@ -15,9 +15,6 @@ pub struct PageLinks {
     pub suppressions: Suppressions,
     /// Rules the page's front matter waives (with a reason).
     pub waived: Vec<String>,
-    /// Length of the text the spans point into: a file that changed on disk since is not trusted
-    /// for snippets.
-    pub text_len: usize,
 }
 
 #[derive(Debug)]
@@ -25,8 +22,8 @@ pub struct LinkRef {
     /// The destination as written.
     pub dest: String,
     pub span: Span,
-    /// 1-based line of the span's start, for suppressions.
-    pub line: usize,
+    /// Lines and columns of the span.
+    pub position: crate::outcome::Position,
     /// Section path of the closest heading above ("team > on-call"), for finding anchors.
     pub section: Arc<str>,
     /// A Markdown link (Hugo's link render hook resolves it, then the browser) rather than an
@@ -49,7 +46,6 @@ impl PageLinks {
             sections.push((heading, Arc::clone(&s)));
             s
         };
-        let lines = &doc.source.lines;
         let mut links: Vec<LinkRef> = doc
             .links
             .iter()
@@ -57,7 +53,7 @@ impl PageLinks {
             .map(|l| LinkRef {
                 dest: l.url.clone(),
                 span: l.span.clone(),
-                line: lines.line_of(l.span.start),
+                position: doc.source.position(&l.span),
                 section: section(l.heading),
                 markdown: true,
                 is_image: l.is_image,
@@ -67,7 +63,7 @@ impl PageLinks {
             let heading = doc.headings.iter().rposition(|h| h.span.start < span.start);
             links.push(LinkRef {
                 dest: href,
-                line: lines.line_of(span.start),
+                position: doc.source.position(&span),
                 span,
                 section: section(heading),
                 markdown: false,
@@ -80,13 +76,12 @@ impl PageLinks {
             links,
             suppressions: doc.suppressions.clone(),
             waived: Vec::new(),
-            text_len: doc.text().len(),
         }
     }
 
-    /// Line of a byte offset at which one of the page's links starts (1 when none does).
-    pub fn line_at(&self, offset: usize) -> usize {
-        self.links.iter().find(|l| l.span.start == offset).map_or(1, |l| l.line)
+    /// Position of the link with this span, if the page has one.
+    pub fn position_of(&self, span: &Span) -> Option<crate::outcome::Position> {
+        self.links.iter().find(|l| l.span == *span).map(|l| l.position)
     }
 }
 
@@ -135,8 +130,11 @@ mod tests {
         let text = "---\ntitle: t\n---\n# Top\n\nSee [a](a.md).\n\n## Sub\n\n<a href=\"b/#x\">b</a> and ![i](i.png)\n\n`<a href=\"code\">`\n<!-- <a href=\"comment\"> -->\n";
         let doc = Document::parse("content/p.md", DocKind::Handbook, text.to_string());
         let page = PageLinks::of(&doc, &|_| true);
-        let got: Vec<(&str, usize, &str, bool, bool)> =
-            page.links.iter().map(|l| (l.dest.as_str(), l.line, &*l.section, l.markdown, l.is_image)).collect();
+        let got: Vec<(&str, usize, &str, bool, bool)> = page
+            .links
+            .iter()
+            .map(|l| (l.dest.as_str(), l.position.line, &*l.section, l.markdown, l.is_image))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -145,8 +143,8 @@ mod tests {
                 ("b/#x", 10, "top > sub", false, false)
             ]
         );
-        assert_eq!(page.line_at(page.links[2].span.start), 10);
-        assert_eq!(page.text_len, text.len());
+        let html = page.position_of(&page.links[2].span).unwrap();
+        assert_eq!((html.line, html.column, html.end_line), (10, 1, 10));
         let page = PageLinks::of(&doc, &|dest| dest.contains('#'));
         assert_eq!(page.links.iter().map(|l| l.dest.as_str()).collect::<Vec<_>>(), vec!["b/#x"]);
     }

@@ -15,8 +15,13 @@ pub fn render(outcome: &LintOutcome, ctx: &RenderContext<'_>) -> String {
     let theme = if ctx.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let mut out = String::new();
+    // Findings are sorted by path: each file's text is read once, and only one is held at a time.
+    let mut current: Option<(&str, Option<Arc<SourceFile>>)> = None;
     for finding in &outcome.findings {
-        let source = outcome.sources.get(&finding.path).cloned();
+        if current.as_ref().is_none_or(|(path, _)| *path != finding.path) {
+            current = Some((&finding.path, source_of(outcome, &finding.path)));
+        }
+        let source = current.as_ref().and_then(|(_, s)| s.clone()).filter(|s| fits(s, finding));
         let diag = FindingDiagnostic { finding, source: source.map(|s| NamedSource::new(&finding.path, Shared(s))) };
         if handler.render_report(&mut out, &diag).is_err() {
             let pos = outcome.position(finding);
@@ -29,6 +34,22 @@ pub fn render(outcome: &LintOutcome, ctx: &RenderContext<'_>) -> String {
     out.push_str(&summary_line(outcome));
     out.push('\n');
     out
+}
+
+/// The text of a file with findings: kept by the run, or read again from the run's root.
+fn source_of(outcome: &LintOutcome, path: &str) -> Option<Arc<SourceFile>> {
+    if let Some(kept) = outcome.sources.get(path) {
+        return Some(Arc::clone(kept));
+    }
+    let text = std::fs::read_to_string(outcome.root.as_ref()?.join(path)).ok()?;
+    Some(Arc::new(SourceFile::new(text)))
+}
+
+/// Whether a finding's span lies in the text (a file edited since the run is quoted only where it
+/// still fits; otherwise the finding is shown without a snippet).
+fn fits(source: &SourceFile, finding: &Finding) -> bool {
+    let (start, end) = (finding.span.start, finding.span.end);
+    start <= end && source.text.is_char_boundary(start) && source.text.is_char_boundary(end)
 }
 
 /// "2 errors, 1 warning in 3 files checked".

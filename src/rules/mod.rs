@@ -461,8 +461,9 @@ fn is_kebab(id: &str) -> bool {
 /// The closest candidate within an edit distance of a quarter of the word (at least 2).
 pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 4).max(2);
+    let word = word.to_lowercase();
     candidates
-        .map(|c| (levenshtein(&word.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| (levenshtein(&word, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -472,10 +473,12 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -
 pub fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    // Three rows, reused: this runs for every unknown front matter key of every page.
     let mut prev_prev: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur: Vec<usize> = vec![0; b.len() + 1];
     for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
+        cur[0] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
@@ -483,7 +486,8 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
                 cur[j] = cur[j].min(prev_prev[j - 2] + 1);
             }
         }
-        prev_prev = std::mem::replace(&mut prev, cur);
+        std::mem::swap(&mut prev_prev, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }
@@ -496,6 +500,11 @@ mod tests {
     fn edit_distance_and_suggestions() {
         assert_eq!(levenshtein("decription", "description"), 1);
         assert_eq!(levenshtein("tilte", "title"), 1);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("ab", "ba"), 1);
+        assert_eq!(levenshtein("abcdef", "badcfe"), 3);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("abc", ""), 3);
         assert_eq!(did_you_mean("Title", ["title", "weight"].into_iter()), Some("title"));
         assert_eq!(did_you_mean("zzzzzz", ["title"].into_iter()), None);
     }
