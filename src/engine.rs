@@ -54,7 +54,8 @@ pub enum EngineError {
 pub struct Candidate {
     pub rel: String,
     pub abs: PathBuf,
-    pub size: u64,
+    /// Size in bytes when known before reading (discovery does not stat every file; reading does).
+    pub size: Option<u64>,
     /// Kind from the globs; `None` means "decide from the front matter".
     pub kind: Option<DocKind>,
 }
@@ -108,7 +109,10 @@ pub fn run(req: &LintRequest<'_>) -> Result<LintOutcome, EngineError> {
         candidates.retain(|c| only.contains(&c.rel));
     }
     if let Some((index, total)) = req.shard {
-        let sizes: Vec<(String, u64)> = candidates.iter().map(|c| (c.rel.clone(), c.size)).collect();
+        let sizes: Vec<(String, u64)> = candidates
+            .par_iter()
+            .map(|c| (c.rel.clone(), c.size.or_else(|| std::fs::metadata(&c.abs).ok().map(|m| m.len())).unwrap_or(0)))
+            .collect();
         let mine: std::collections::HashSet<String> =
             crate::shard::shard_of(&sizes, index, total).into_iter().collect();
         candidates.retain(|c| mine.contains(&c.rel));
@@ -378,14 +382,22 @@ pub fn read_document(c: &Candidate, max_bytes: u64, rules: &RuleSet) -> Result<D
     let fail = |message: String, help: &str| {
         Finding::new(UNREADABLE, severity, &c.rel, 0..0, message).with_help(help.to_string()).with_anchor("file")
     };
-    if c.size > max_bytes {
+    let cannot_read = |e: std::io::Error| fail(format!("cannot read file: {e}"), "check the file's permissions");
+    let mut file = std::fs::File::open(&c.abs).map_err(cannot_read)?;
+    let size = match c.size {
+        Some(size) => size,
+        None => file.metadata().map_err(cannot_read)?.len(),
+    };
+    if size > max_bytes {
         return Err(fail(
-            format!("file is {} bytes, more than the limit of {max_bytes}", c.size),
+            format!("file is {size} bytes, more than the limit of {max_bytes}"),
             "split the document, or raise `max_file_bytes` in .promolint.yml",
         ));
     }
-    let bytes =
-        std::fs::read(&c.abs).map_err(|e| fail(format!("cannot read file: {e}"), "check the file's permissions"))?;
+    // At most one byte past the limit: a file that grows while it is read is still caught.
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, max_bytes.saturating_add(1)), &mut bytes)
+        .map_err(cannot_read)?;
     if bytes.len() as u64 > max_bytes {
         return Err(fail(format!("file is more than {max_bytes} bytes"), "split the document"));
     }
@@ -421,26 +433,26 @@ pub fn discover(req: &LintRequest<'_>, globs: &Globs) -> Result<Vec<Candidate>, 
     if req.paths.is_empty() {
         out = walk(&req.root, &req.root)
             .into_par_iter()
-            .filter_map(|(rel, abs, size)| {
+            .filter_map(|(rel, abs)| {
                 let kind = globs.kind(&rel).filter(|_| !globs.excluded(&rel))?;
-                Some(Candidate { rel, abs, size, kind: Some(kind) })
+                Some(Candidate { rel, abs, size: None, kind: Some(kind) })
             })
             .collect();
     } else {
         for p in &req.paths {
             let meta = std::fs::metadata(p).map_err(|_| EngineError::Missing { path: p.display().to_string() })?;
             if meta.is_dir() {
-                out.extend(walk(&req.root, p).into_iter().filter_map(|(rel, abs, size)| {
+                out.extend(walk(&req.root, p).into_iter().filter_map(|(rel, abs)| {
                     (!globs.excluded(&rel) && rel.ends_with(".md")).then(|| Candidate {
                         kind: globs.kind(&rel),
                         rel,
                         abs,
-                        size,
+                        size: None,
                     })
                 }));
             } else {
                 let rel = relative(&req.root, p);
-                out.push(Candidate { kind: globs.kind(&rel), rel, abs: p.clone(), size: meta.len() });
+                out.push(Candidate { kind: globs.kind(&rel), rel, abs: p.clone(), size: Some(meta.len()) });
             }
         }
     }
@@ -449,10 +461,10 @@ pub fn discover(req: &LintRequest<'_>, globs: &Globs) -> Result<Vec<Candidate>, 
     Ok(out)
 }
 
-/// Every file below `dir` as (repository-relative path, path, size), walking directories in
-/// parallel and never following symlinks (so loops cannot hang it), skipping hidden and build
-/// directories. Unordered.
-pub fn walk(root: &Path, dir: &Path) -> Vec<(String, PathBuf, u64)> {
+/// Every file below `dir` as (repository-relative path, path), walking directories in parallel
+/// and never following symlinks (so loops cannot hang it), skipping hidden and build directories.
+/// Unordered.
+pub fn walk(root: &Path, dir: &Path) -> Vec<(String, PathBuf)> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut files = Vec::new();
     let mut dirs = Vec::new();
@@ -472,11 +484,10 @@ pub fn walk(root: &Path, dir: &Path) -> Vec<(String, PathBuf, u64)> {
             }
             dirs.push(path);
         } else if ft.is_file() {
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            files.push((relative(root, &path), path, size));
+            files.push((relative(root, &path), path));
         }
     }
-    let nested: Vec<Vec<(String, PathBuf, u64)>> = dirs.par_iter().map(|d| walk(root, d)).collect();
+    let nested: Vec<Vec<(String, PathBuf)>> = dirs.par_iter().map(|d| walk(root, d)).collect();
     files.extend(nested.into_iter().flatten());
     files
 }
