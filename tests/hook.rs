@@ -52,7 +52,10 @@ fn run_hook(hook: &Path, promolint: &Path, stdin: &str) -> std::process::ExitSta
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    // A hook that does not read its standard input may exit before we finish writing to it.
+    if let Err(e) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing the hook's input: {e}");
+    }
     child.wait().unwrap()
 }
 

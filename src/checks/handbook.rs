@@ -385,6 +385,10 @@ impl Check for AbsoluteHandbookLink {
 /// The decoded `/handbook/…` path of an `http(s)` URL to one of the handbook's hosts (the rules'
 /// `handbook.handbook_hosts`, else the public handbook's), `www.` or not.
 fn absolute_handbook_path(dest: &str, rules: &crate::rules::RuleSet) -> Option<String> {
+    // Most links are to other sites: no `/handbook` in them, nothing to look at.
+    if memchr::memmem::find(dest.as_bytes(), b"/handbook").is_none() && !dest.contains("%2") {
+        return None;
+    }
     let parts = url::split(dest.trim());
     let (scheme, host) = (parts.scheme?, parts.host?);
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {

@@ -1,7 +1,7 @@
 //! Heading ids the way Hugo's default ("github") auto heading id type makes them, and the set of
 //! ids one page ends up with.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 /// Hugo's "github" anchorize of a heading's rendered text: letters, digits and `_` lower-cased,
 /// space and `-` become `-`, everything else is dropped. Nothing is collapsed, so
@@ -43,7 +43,9 @@ fn is_decimal_digit(c: char) -> bool {
 /// empty one becomes `heading`.
 #[derive(Debug, Default)]
 pub struct IdFactory {
-    used: HashSet<String>,
+    // Ids are short and come from the page itself: a fast hash is safe and this runs for every
+    // heading of the handbook.
+    used: FxHashSet<String>,
 }
 
 impl IdFactory {
@@ -71,8 +73,8 @@ impl IdFactory {
         id
     }
 
-    pub fn into_ids(self) -> HashSet<String> {
-        self.used
+    pub fn into_ids(self) -> impl Iterator<Item = String> {
+        self.used.into_iter()
     }
 }
 
@@ -89,7 +91,7 @@ pub enum IdSource {
 }
 
 /// The ids a sequence of sources produces.
-pub fn ids_of(sources: &[IdSource]) -> HashSet<String> {
+pub fn ids_of(sources: &[IdSource]) -> IdSet {
     let mut factory = IdFactory::default();
     let mut others = Vec::new();
     for source in sources {
@@ -101,9 +103,7 @@ pub fn ids_of(sources: &[IdSource]) -> HashSet<String> {
             IdSource::Other(id) => others.push(id.clone()),
         }
     }
-    let mut ids = factory.into_ids();
-    ids.extend(others);
-    ids
+    factory.into_ids().chain(others).collect()
 }
 
 /// A page's ids, compact: one string holding them all, sorted, and where each ends. A whole

@@ -16,6 +16,7 @@ use anchor::{IdSet, ids_of};
 use ids::{IdSources, include_sources_of};
 use rayon::prelude::*;
 use regex::{Regex, RegexSet};
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -103,11 +104,12 @@ pub struct Site {
     /// is the site): document paths are repository-relative, the index is site-relative.
     prefix: String,
     pages: Vec<Page>,
-    by_key: HashMap<String, usize>,
-    by_url: HashMap<String, usize>,
-    aliases: HashMap<String, usize>,
+    // Looked up for every link of the handbook; keys are paths of the repository itself.
+    by_key: FxHashMap<String, usize>,
+    by_url: FxHashMap<String, usize>,
+    aliases: FxHashMap<String, usize>,
     /// Source path (repository-relative) of every published page.
-    by_path: HashMap<String, usize>,
+    by_path: FxHashMap<String, usize>,
     /// Files under `content/` that are not published pages (drafts, bundle resources).
     unpublished: HashSet<String>,
     /// Top-level sections (`handbook`, `teamops`): links elsewhere are not the site's business.
@@ -147,7 +149,7 @@ impl Includes {
     /// The ids a parsed page produces on the site, its includes spliced in.
     pub fn ids_of(&self, doc: &Document) -> IdSet {
         let sources = IdSources::of_document(doc, &|path| self.get(path));
-        ids_of(&sources.0).into_iter().collect()
+        ids_of(&sources.0)
     }
 }
 

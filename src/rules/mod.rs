@@ -460,20 +460,38 @@ fn is_kebab(id: &str) -> bool {
 
 /// The closest candidate within an edit distance of a quarter of the word (at least 2).
 pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 4).max(2);
-    let word = word.to_lowercase();
-    candidates
-        .map(|c| (levenshtein(&word, &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    let word: Vec<char> = word.to_lowercase().chars().collect();
+    let limit = (word.len() / 4).max(2);
+    let mut best: Option<(usize, &str)> = None;
+    let mut other = Vec::new();
+    for c in candidates {
+        other.clear();
+        other.extend(c.chars().flat_map(char::to_lowercase));
+        // Only a closer match than the best so far matters.
+        let bound = best.map_or(limit, |(d, _)| d.saturating_sub(1));
+        if let Some(d) = edit_distance_within(&word, &other, bound)
+            && best.is_none_or(|(b, _)| d < b)
+        {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 /// Edit distance counting insertions, deletions, substitutions and adjacent transpositions.
 pub fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    // Three rows, reused: this runs for every unknown front matter key of every page.
+    edit_distance_within(&a, &b, usize::MAX).unwrap_or(usize::MAX)
+}
+
+/// [`levenshtein`] of two char sequences if it is at most `limit`; gives up early otherwise (this
+/// runs against every id of a page for each broken anchor, and every known key for odd keys).
+fn edit_distance_within(a: &[char], b: &[char], limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    // Three rows, reused.
     let mut prev_prev: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur: Vec<usize> = vec![0; b.len() + 1];
@@ -486,10 +504,15 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
                 cur[j] = cur[j].min(prev_prev[j - 2] + 1);
             }
         }
+        // A row never gets smaller by more than one step through a transposition, so once two
+        // consecutive rows are both past the limit the distance is too.
+        if cur.iter().min().is_some_and(|&m| m > limit) && prev.iter().min().is_some_and(|&m| m > limit) {
+            return None;
+        }
         std::mem::swap(&mut prev_prev, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    Some(prev[b.len()]).filter(|&d| d <= limit)
 }
 
 #[cfg(test)]
