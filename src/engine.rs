@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
 use crate::document::PageLinks;
 use crate::document::{DocKind, Document, FrontMatter};
-use crate::handbook::{Includes, PageFacts, Site};
+use crate::handbook::{Includes, PageFacts, Site, SiteFiles};
 use crate::outcome::LintOutcome;
 use crate::rules::model::AppliesTo;
 use crate::rules::model::HandbookDef;
@@ -135,13 +135,20 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
         Site::prefix_of(candidates.iter().filter(|c| c.kind != Some(DocKind::Promotion)).map(|c| c.rel.as_str()));
     let includes = Includes::new(req.root.join(prefix.as_deref().unwrap_or("")));
     let in_site = |path: &str| prefix.as_deref().is_some_and(|p| path.starts_with(&format!("{p}content/")));
-    let parsed: Vec<Parsed> = candidates
-        .par_iter()
-        .map(|c| match read_document(c, req.config.max_file_bytes, req.rules) {
-            Ok(doc) => first_pass(doc, req, &includes, in_site(&c.rel)),
-            Err(finding) => Parsed { findings: vec![finding], ..Parsed::default() },
-        })
-        .collect();
+    // The site's own listing (it holds pages not linted in this run) is walked alongside: the walk
+    // waits on the file system while the parsing keeps the cores busy.
+    let (parsed, site_files): (Vec<Parsed>, Option<SiteFiles>) = rayon::join(
+        || {
+            candidates
+                .par_iter()
+                .map(|c| match read_document(c, req.config.max_file_bytes, req.rules) {
+                    Ok(doc) => first_pass(doc, req, &includes, in_site(&c.rel)),
+                    Err(finding) => Parsed { findings: vec![finding], ..Parsed::default() },
+                })
+                .collect()
+        },
+        || prefix.as_deref().map(|p| SiteFiles::list(&req.root.join(p))),
+    );
 
     clock.lap("parse and check files");
     let mut outcome = LintOutcome {
@@ -159,9 +166,11 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
         pages.extend(p.links);
     }
     let has_pages = !facts.is_empty() || !pages.is_empty();
-    let site = match prefix.filter(|_| has_pages) {
-        Some(prefix) => Site::build_from(&req.root, &prefix, &HandbookDef::default(), includes, facts).ok(),
-        None => None,
+    let site = match (prefix.filter(|_| has_pages), site_files) {
+        (Some(prefix), Some(files)) => {
+            Site::build_from(&req.root, &prefix, &HandbookDef::default(), includes, files, facts).ok()
+        }
+        _ => None,
     };
 
     clock.lap("index the site");

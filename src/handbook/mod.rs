@@ -227,29 +227,26 @@ impl Site {
         let includes = Includes::new(repo_root.join(prefix));
         let docs: Vec<&Document> = docs.into_iter().filter(|d| d.kind == DocKind::Handbook).collect();
         let facts = docs.par_iter().map(|d| PageFacts::of(d, &includes)).collect();
-        Site::build_from(repo_root, prefix, handbook, includes, facts)
+        let files = SiteFiles::list(&repo_root.join(prefix));
+        Site::build_from(repo_root, prefix, handbook, includes, files, facts)
     }
 
-    /// [`Site::build_at`] from facts of the pages the caller parsed (see [`PageFacts`]); `includes`
-    /// is the cache their ids were worked out with, rooted at the site.
+    /// [`Site::build_at`] from the site's files ([`SiteFiles::list`] of the site root) and facts
+    /// of the pages the caller parsed (see [`PageFacts`]); `includes` is the cache their ids were
+    /// worked out with, rooted at the site.
     pub fn build_from(
         repo_root: &Path,
         prefix: &str,
         handbook: &HandbookDef,
         includes: Includes,
+        files: SiteFiles,
         facts: Vec<PageFacts>,
     ) -> Result<Site, SiteError> {
         let root = repo_root.join(prefix);
         let mut site = Site { root: root.clone(), prefix: prefix.to_string(), includes, ..Site::default() };
         site.excludes = site.load_excludes(&handbook.exclude_links)?;
         let content = root.join("content");
-        let Listing { mut files, mut dirs, skipped } =
-            if content.is_dir() { walk(&content, "", 0) } else { Listing::default() };
-        // In depth-first order with each directory's entries by name, so that pages are numbered,
-        // and two pages claiming one URL resolved, the same way every run.
-        let by_components = |a: &String, b: &String| a.split('/').cmp(b.split('/'));
-        files.sort_unstable_by(by_components);
-        dirs.sort_unstable_by(by_components);
+        let SiteFiles { files, dirs, skipped } = files;
         site.skipped.extend(skipped);
         let mut provided: HashMap<String, PageFacts> =
             facts.into_iter().map(|f| (site.repo_path(&f.path), f)).collect();
@@ -628,20 +625,36 @@ fn hugolint_patterns(text: &str) -> Vec<String> {
     out
 }
 
-/// What a directory walk below `content/` found: Markdown files and directories (relative names),
-/// and what it could not list.
-#[derive(Default)]
-struct Listing {
+/// The Markdown files and directories below a site's `content/` (names relative to it, in
+/// depth-first order with each directory's entries by name, so that pages are numbered, and two
+/// pages claiming one URL resolved, the same way every run), and what could not be listed.
+#[derive(Debug, Default)]
+pub struct SiteFiles {
     files: Vec<String>,
     dirs: Vec<String>,
     skipped: Vec<Skipped>,
 }
 
+impl SiteFiles {
+    /// Lists `content/` of the site at `site_root` (nothing when there is none).
+    pub fn list(site_root: &Path) -> SiteFiles {
+        let content = site_root.join("content");
+        if !content.is_dir() {
+            return SiteFiles::default();
+        }
+        let mut listing = walk(&content, "", 0);
+        let by_components = |a: &String, b: &String| a.split('/').cmp(b.split('/'));
+        listing.files.sort_unstable_by(by_components);
+        listing.dirs.sort_unstable_by(by_components);
+        listing
+    }
+}
+
 /// Lists Markdown files and directories below `dir` (relative names `rel/...`), directories in
 /// parallel, never following symlinked directories, so a symlink loop cannot hang the walk.
 /// Unordered.
-fn walk(dir: &Path, rel: &str, depth: usize) -> Listing {
-    let mut out = Listing::default();
+fn walk(dir: &Path, rel: &str, depth: usize) -> SiteFiles {
+    let mut out = SiteFiles::default();
     if depth > MAX_DEPTH {
         out.skipped.push(Skipped { path: format!("content/{rel}"), reason: "directory tree too deep".to_string() });
         return out;
@@ -667,7 +680,7 @@ fn walk(dir: &Path, rel: &str, depth: usize) -> Listing {
             out.files.push(child);
         }
     }
-    let nested: Vec<Listing> = subdirs.par_iter().map(|(path, child)| walk(path, child, depth + 1)).collect();
+    let nested: Vec<SiteFiles> = subdirs.par_iter().map(|(path, child)| walk(path, child, depth + 1)).collect();
     for n in nested {
         out.files.extend(n.files);
         out.dirs.extend(n.dirs);
