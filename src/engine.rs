@@ -440,7 +440,7 @@ fn is_promotion_front_matter(fm: &FrontMatter) -> bool {
 pub fn discover(req: &LintRequest<'_>, globs: &Globs) -> Result<Vec<Candidate>, EngineError> {
     let mut out = Vec::new();
     if req.paths.is_empty() {
-        out = walk(&req.root, &req.root)
+        out = walk(&req.root, "")
             .into_par_iter()
             .filter_map(|(rel, abs)| {
                 let kind = globs.kind(&rel).filter(|_| !globs.excluded(&rel))?;
@@ -451,7 +451,7 @@ pub fn discover(req: &LintRequest<'_>, globs: &Globs) -> Result<Vec<Candidate>, 
         for p in &req.paths {
             let meta = std::fs::metadata(p).map_err(|_| EngineError::Missing { path: p.display().to_string() })?;
             if meta.is_dir() {
-                out.extend(walk(&req.root, p).into_iter().filter_map(|(rel, abs)| {
+                out.extend(walk(p, &relative(&req.root, p)).into_iter().filter_map(|(rel, abs)| {
                     (!globs.excluded(&rel) && rel.ends_with(".md")).then(|| Candidate {
                         kind: globs.kind(&rel),
                         rel,
@@ -472,17 +472,18 @@ pub fn discover(req: &LintRequest<'_>, globs: &Globs) -> Result<Vec<Candidate>, 
 
 /// Every file below `dir` as (repository-relative path, path), walking directories in parallel
 /// and never following symlinks (so loops cannot hang it), skipping hidden and build directories.
-/// Unordered.
-pub fn walk(root: &Path, dir: &Path) -> Vec<(String, PathBuf)> {
+/// `rel` is `dir` relative to the repository root (empty for the root itself). Unordered.
+pub fn walk(dir: &Path, rel: &str) -> Vec<(String, PathBuf)> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut files = Vec::new();
     let mut dirs = Vec::new();
     for entry in entries.filter_map(Result::ok) {
         let Ok(ft) = entry.file_type() else { continue };
         let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let child = if rel.is_empty() || rel == "." { name.to_string() } else { format!("{rel}/{name}") };
         if ft.is_dir() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
             if name.starts_with('.') || name == "target" || name == "node_modules" {
                 continue;
             }
@@ -491,12 +492,12 @@ pub fn walk(root: &Path, dir: &Path) -> Vec<(String, PathBuf)> {
             if name == "assets" && dir.join("content").is_dir() {
                 continue;
             }
-            dirs.push(path);
+            dirs.push((path, child));
         } else if ft.is_file() {
-            files.push((relative(root, &path), path));
+            files.push((child, path));
         }
     }
-    let nested: Vec<Vec<(String, PathBuf)>> = dirs.par_iter().map(|d| walk(root, d)).collect();
+    let nested: Vec<Vec<(String, PathBuf)>> = dirs.par_iter().map(|(d, child)| walk(d, child)).collect();
     files.extend(nested.into_iter().flatten());
     files
 }
