@@ -172,7 +172,12 @@ fn page_of(page: &PageLinks, site: &Site) -> Option<usize> {
 /// Whether a destination stays on the site: no scheme and no host (`../a.md`, `/handbook/x/`,
 /// `#id`). Only these can be broken links or anchors.
 fn is_site_link(dest: &str) -> bool {
-    let parts = url::split(dest.trim());
+    let dest = dest.trim();
+    // Without a `:` there is no scheme, and without a leading `//` no host: most links of a page.
+    if !dest.contains(':') && !dest.starts_with("//") {
+        return true;
+    }
+    let parts = url::split(dest);
     parts.scheme.is_none() && parts.host.is_none()
 }
 

@@ -12,7 +12,9 @@ pub fn anchorize(text: &str) -> String {
     for c in text.trim().chars() {
         if c == ' ' || c == '-' {
             out.push('-');
-        } else if c == '_' || is_letter_or_digit(c) {
+        } else if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c.to_ascii_lowercase());
+        } else if is_letter_or_digit(c) {
             out.extend(c.to_lowercase());
         }
     }
@@ -54,6 +56,19 @@ impl IdFactory {
     }
 
     pub fn generate(&mut self, text: &str) -> String {
+        let id = self.next(text);
+        self.used.insert(id.clone());
+        id
+    }
+
+    /// [`IdFactory::generate`] without handing the id back.
+    pub fn add(&mut self, text: &str) {
+        let id = self.next(text);
+        self.used.insert(id);
+    }
+
+    /// The id the next heading with this text gets.
+    fn next(&self, text: &str) -> String {
         let mut id = anchorize(text);
         if id.is_empty() {
             id.push_str("heading");
@@ -69,7 +84,6 @@ impl IdFactory {
                 }
             }
         }
-        self.used.insert(id.clone());
         id
     }
 
@@ -96,9 +110,7 @@ pub fn ids_of(sources: &[IdSource]) -> IdSet {
     let mut others = Vec::new();
     for source in sources {
         match source {
-            IdSource::Heading(text) => {
-                factory.generate(text);
-            }
+            IdSource::Heading(text) => factory.add(text),
             IdSource::Explicit(id) => factory.put(id),
             IdSource::Other(id) => others.push(id.clone()),
         }
