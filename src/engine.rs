@@ -166,6 +166,8 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
         pages.extend(p.links);
     }
     let has_pages = !facts.is_empty() || !pages.is_empty();
+    // Link exclusions of the site are the tree's own `.hugolint.yaml`; the rules'
+    // `handbook.exclude_links` are applied by the link checks themselves.
     let site = match (prefix.filter(|_| has_pages), site_files) {
         (Some(prefix), Some(files)) => {
             Site::build_from(&req.root, &prefix, &HandbookDef::default(), includes, files, facts).ok()

@@ -180,15 +180,6 @@ struct Placement {
 }
 
 impl Site {
-    /// The site for a lint run, when handbook pages are in it: built from the run's parsed
-    /// documents (which are not read again) plus the front matter of the other pages. Link
-    /// exclusions here are the tree's `.hugolint.yaml`; the rules' `handbook.exclude_links` are
-    /// applied by the link checks.
-    pub fn for_run(root: &Path, _config: &crate::config::Config, docs: &[Document]) -> Option<Site> {
-        let prefix = Site::prefix_of(docs.iter().filter(|d| d.kind == DocKind::Handbook).map(|d| d.path.as_str()))?;
-        Site::build_at(root, &prefix, &HandbookDef::default(), docs.iter()).ok()
-    }
-
     /// Where the site of a run's handbook pages lies: the directory holding the `content/` they are
     /// in (`examples/handbook/`, or empty for the repository root); when pages of several trees
     /// are linted together, the one most of them belong to. `None` without pages.
