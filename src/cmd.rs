@@ -157,8 +157,17 @@ fn mr(args: crate::cli::MrArgs) -> Result<i32> {
 fn check(args: CheckArgs) -> Result<i32> {
     let start = std::time::Instant::now();
     let root = repo_root(args.lint.root.as_deref());
-    let (config, rules) = load_rules(&args.lint.rules, &root)?;
-    let loaded = start.elapsed();
+    let config = Config::discover(&root, args.lint.rules.config.as_deref())?;
+    let globs = engine::Globs::new(&config)?;
+    // Compiling the rules and walking the tree do not depend on each other.
+    let ((rules, loaded), (candidates, discovered)) = rayon::join(
+        || (load_rule_set(&args.lint.rules, &root, &config), start.elapsed()),
+        || {
+            let walk = std::time::Instant::now();
+            (engine::discover(&root, &args.paths, &globs), walk.elapsed())
+        },
+    );
+    let (rules, candidates) = (rules?, candidates?);
     let mut change = ChangeSet { change_issue_text: args.change_issue.clone(), ..Default::default() };
     let mut only = None;
     if args.changed {
@@ -182,7 +191,7 @@ fn check(args: CheckArgs) -> Result<i32> {
         change: &change,
         shard,
     };
-    let outcome = engine::run(&req)?;
+    let outcome = engine::run_discovered(&req, candidates, discovered);
     let emitting = std::time::Instant::now();
     emit(&outcome, &args.lint, &rules)?;
     if args.timings {
@@ -283,6 +292,13 @@ fn color_wanted() -> bool {
 /// directories, then `--rules`; then the config's severities.
 pub fn load_rules(args: &RulesArgs, root: &Path) -> Result<(Config, RuleSet)> {
     let config = Config::discover(root, args.config.as_deref())?;
+    let rules = load_rule_set(args, root, &config)?;
+    Ok((config, rules))
+}
+
+/// The built-in rules, the project's `rules/`, the configured and the given rule directories,
+/// with the configuration's overrides.
+fn load_rule_set(args: &RulesArgs, root: &Path, config: &Config) -> Result<RuleSet> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     let project_rules = root.join("rules");
     if project_rules.is_dir() {
@@ -296,7 +312,7 @@ pub fn load_rules(args: &RulesArgs, root: &Path) -> Result<(Config, RuleSet)> {
     if let Some(max) = config.max_words {
         rules.promotion.max_words = Some(max);
     }
-    Ok((config, rules))
+    Ok(rules)
 }
 
 /// CI_PROJECT_DIR, else the git top level, else the current directory.

@@ -15,6 +15,7 @@ use crate::rules::{RuleSet, did_you_mean};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Rule id for files that cannot be linted at all (unreadable, binary, not UTF-8, too large).
 pub const UNREADABLE: &str = "unreadable-file";
@@ -103,7 +104,14 @@ fn build_globs(globs: &[String]) -> Result<GlobSet, EngineError> {
 pub fn run(req: &LintRequest<'_>) -> Result<LintOutcome, EngineError> {
     let start = std::time::Instant::now();
     let globs = Globs::new(req.config)?;
-    let mut candidates = discover(req, &globs)?;
+    let candidates = discover(&req.root, &req.paths, &globs)?;
+    Ok(run_discovered(req, candidates, start.elapsed()))
+}
+
+/// [`run`] on files already discovered (in `discovered`), so a caller can discover while it
+/// loads the rules.
+pub fn run_discovered(req: &LintRequest<'_>, mut candidates: Vec<Candidate>, discovered: Duration) -> LintOutcome {
+    let start = std::time::Instant::now();
     if let Some(only) = &req.only {
         let only: std::collections::HashSet<&String> = only.iter().collect();
         candidates.retain(|c| only.contains(&c.rel));
@@ -117,10 +125,10 @@ pub fn run(req: &LintRequest<'_>) -> Result<LintOutcome, EngineError> {
             crate::shard::shard_of(&sizes, index, total).into_iter().collect();
         candidates.retain(|c| mine.contains(&c.rel));
     }
-    let discovered = start.elapsed();
+    let discovered = discovered + start.elapsed();
     let mut outcome = lint_candidates(req, &candidates);
     outcome.timings.insert(0, ("discover", discovered));
-    Ok(outcome)
+    outcome
 }
 
 /// Reads, parses and checks the candidates in parallel, in two passes so that no parsed document
@@ -439,10 +447,10 @@ fn is_promotion_front_matter(fm: &FrontMatter) -> bool {
 }
 
 /// The Markdown files to lint: the given paths, or the config's globs below the root.
-pub fn discover(req: &LintRequest<'_>, globs: &Globs) -> Result<Vec<Candidate>, EngineError> {
+pub fn discover(root: &Path, paths: &[PathBuf], globs: &Globs) -> Result<Vec<Candidate>, EngineError> {
     let mut out = Vec::new();
-    if req.paths.is_empty() {
-        out = walk(&req.root, "")
+    if paths.is_empty() {
+        out = walk(root, "")
             .into_par_iter()
             .filter_map(|(rel, abs)| {
                 let kind = globs.kind(&rel).filter(|_| !globs.excluded(&rel))?;
@@ -450,10 +458,10 @@ pub fn discover(req: &LintRequest<'_>, globs: &Globs) -> Result<Vec<Candidate>, 
             })
             .collect();
     } else {
-        for p in &req.paths {
+        for p in paths {
             let meta = std::fs::metadata(p).map_err(|_| EngineError::Missing { path: p.display().to_string() })?;
             if meta.is_dir() {
-                out.extend(walk(p, &relative(&req.root, p)).into_iter().filter_map(|(rel, abs)| {
+                out.extend(walk(p, &relative(root, p)).into_iter().filter_map(|(rel, abs)| {
                     (!globs.excluded(&rel) && rel.ends_with(".md")).then(|| Candidate {
                         kind: globs.kind(&rel),
                         rel,
@@ -462,7 +470,7 @@ pub fn discover(req: &LintRequest<'_>, globs: &Globs) -> Result<Vec<Candidate>, 
                     })
                 }));
             } else {
-                let rel = relative(&req.root, p);
+                let rel = relative(root, p);
                 out.push(Candidate { kind: globs.kind(&rel), rel, abs: p.clone(), size: Some(meta.len()) });
             }
         }
