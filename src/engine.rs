@@ -142,7 +142,8 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
     let prefix =
         Site::prefix_of(candidates.iter().filter(|c| c.kind != Some(DocKind::Promotion)).map(|c| c.rel.as_str()));
     let includes = Includes::new(req.root.join(prefix.as_deref().unwrap_or("")));
-    let in_site = |path: &str| prefix.as_deref().is_some_and(|p| path.starts_with(&format!("{p}content/")));
+    let content = prefix.as_deref().map(|p| format!("{p}content/"));
+    let in_site = |path: &str| content.as_deref().is_some_and(|c| path.starts_with(c));
     // The site's own listing (it holds pages not linted in this run) is walked alongside: the walk
     // waits on the file system while the parsing keeps the cores busy.
     let (parsed, site_files): (Vec<Parsed>, Option<SiteFiles>) = rayon::join(
@@ -204,7 +205,7 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
     // Freeing the site index and every page's links takes a while; the caller need not wait.
     rayon::spawn(move || drop((site, pages)));
     sort_findings(&mut outcome);
-    clock.lap("sort");
+    clock.lap("check the change as a whole, sort");
     outcome.timings = clock.laps;
     outcome
 }
