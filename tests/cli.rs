@@ -344,6 +344,13 @@ fn bad_input_is_reported_per_file_and_the_rest_is_checked() {
     assert!(!findings.iter().any(|f| f["path"] == "good.md"), "the good file is still clean");
     let latin = findings.iter().find(|f| f["path"] == "latin1.md").unwrap();
     assert!(latin["message"].as_str().unwrap().contains("UTF-8"));
+
+    // The terminal report reads files again to quote them, but not those it could not lint.
+    let out = promolint().args(["check", "--root"]).arg(dir.path()).arg(dir.path()).assert().code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string()
+        + &String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(text.contains("file looks binary"), "{text}");
+    assert!(text.contains("candidate: [oops"), "no snippet of the broken front matter in:\n{text}");
 }
 
 #[test]

@@ -91,3 +91,52 @@ fn timings_name_every_phase() {
     }
     assert!(err.contains("in all (4 files)"), "{err}");
 }
+
+fn git(root: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `--changed` lints only the changed page, yet checks its anchors against pages outside the run
+/// (read from disk on demand), and does not report what is wrong on unchanged pages.
+#[test]
+fn changed_pages_are_checked_against_the_whole_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    write(root, "content/handbook/_index.md", "---\ntitle: Handbook\n---\n# Handbook\n");
+    write(root, "content/handbook/team.md", "---\ntitle: Team\n---\n# Team\n\n## On call {#rota}\n\n## Hiring\n");
+    write(root, "content/handbook/old.md", "---\ntitle: Old\n---\n# Old\n\n[gone](nowhere.md)\n");
+    write(root, "content/handbook/page.md", "---\ntitle: Page\n---\n# Page\n");
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "site"]);
+    git(root, &["checkout", "-q", "-b", "change"]);
+    write(
+        root,
+        "content/handbook/page.md",
+        "---\ntitle: Page\n---\n# Page\n\n[rota](team.md#rota) [hiring](team.md#hiring) [nope](team.md#on-call)\n",
+    );
+    git(root, &["commit", "-q", "-am", "links"]);
+
+    let out = promolint()
+        .current_dir(root)
+        .args(["check", "--changed", "--base", "main", "--format", "json", "--root"])
+        .arg(root)
+        .assert()
+        .code(1);
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["files_checked"], 1, "{v}");
+    let got: Vec<(&str, &str, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["path"].as_str().unwrap(), f["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, vec![("broken-anchor", "content/handbook/page.md", 47)], "{v}");
+}

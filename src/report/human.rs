@@ -19,7 +19,9 @@ pub fn render(outcome: &LintOutcome, ctx: &RenderContext<'_>) -> String {
     let mut current: Option<(&str, Option<Arc<SourceFile>>)> = None;
     for finding in &outcome.findings {
         if current.as_ref().is_none_or(|(path, _)| *path != finding.path) {
-            current = Some((&finding.path, source_of(outcome, &finding.path)));
+            // A file that could not be linted (binary, huge, not UTF-8) is not read again.
+            let readable = finding.rule != crate::engine::UNREADABLE;
+            current = Some((&finding.path, readable.then(|| source_of(outcome, &finding.path)).flatten()));
         }
         let source = current.as_ref().and_then(|(_, s)| s.clone()).filter(|s| fits(s, finding));
         let diag = FindingDiagnostic { finding, source: source.map(|s| NamedSource::new(&finding.path, Shared(s))) };
@@ -38,12 +40,22 @@ pub fn render(outcome: &LintOutcome, ctx: &RenderContext<'_>) -> String {
 
 /// The text of a file with findings: kept by the run, or read again from the run's root.
 fn source_of(outcome: &LintOutcome, path: &str) -> Option<Arc<SourceFile>> {
+    use std::io::Read;
     if let Some(kept) = outcome.sources.get(path) {
         return Some(Arc::clone(kept));
     }
-    let text = std::fs::read_to_string(outcome.root.as_ref()?.join(path)).ok()?;
-    Some(Arc::new(SourceFile::new(text)))
+    let file = std::fs::File::open(outcome.root.as_ref()?.join(path)).ok()?;
+    // It was linted, so it was small enough then; one that has grown past this is not quoted.
+    let mut bytes = Vec::new();
+    file.take(MAX_QUOTED_BYTES + 1).read_to_end(&mut bytes).ok()?;
+    if bytes.len() as u64 > MAX_QUOTED_BYTES {
+        return None;
+    }
+    Some(Arc::new(SourceFile::new(String::from_utf8(bytes).ok()?)))
 }
+
+/// Largest file the terminal report reads again to quote from.
+const MAX_QUOTED_BYTES: u64 = 64 << 20;
 
 /// Whether a finding's span lies in the text (a file edited since the run is quoted only where it
 /// still fits; otherwise the finding is shown without a snippet).
