@@ -131,6 +131,10 @@ fn messages_help_the_writer() {
         Some("did you mean `title`? Rename the key to `title`")
     );
     assert_eq!(find("misspelled-front-matter-key", "decription").help.as_deref(), Some("did you mean `description`?"));
+    // One published page is named like the broken link's last segment: it is suggested.
+    assert_eq!(find("broken-link", "`sibling//`").help.as_deref(), Some("did you mean `../sibling/`?"));
+    assert_eq!(site.pages_named("sibling").len(), 1);
+    assert!(site.pages_named("no-such-page").is_empty());
     let abs = find("absolute-handbook-link", "handbook.gitlab.com");
     assert!(abs.help.as_deref().unwrap().contains("`../../team/sibling/#custom-id`"), "{abs:?}");
     let anchor = find("broken-anchor", "nope");

@@ -286,13 +286,10 @@ fn suggest_page(site: &Site, from: usize, path: &str) -> Option<String> {
     if last.is_empty() || last == "_index" || last == "index" {
         return None;
     }
-    let needle = format!("/{last}/");
-    let mut found = site.pages().iter().filter(|p| p.url.ends_with(&needle));
-    let first = found.next()?;
-    if found.next().is_some() {
+    let [only] = site.pages_named(&last) else {
         return None;
-    }
-    Some(url::relative(&site.pages()[from].url, &first.url))
+    };
+    Some(url::relative(&site.pages()[from].url, &site.pages()[*only].url))
 }
 
 /// A `#fragment` that no heading (or other id) of the target page produces.

@@ -117,6 +117,10 @@ pub struct Site {
     excludes: Option<RegexSet>,
     includes: Includes,
     skipped: Vec<Skipped>,
+    /// Pages by the last segment of their URL, for "did you mean" on broken links; built the first
+    /// time one is asked for (a scan of every page per broken link grows with the square of the
+    /// site).
+    by_name: OnceLock<FxHashMap<String, Vec<usize>>>,
 }
 
 /// Include files (`assets/<path>`) as id sources, each read once per run however many pages
@@ -404,6 +408,20 @@ impl Site {
     /// Files that could not be indexed, with the reason, for the caller to report.
     pub fn skipped(&self) -> &[Skipped] {
         &self.skipped
+    }
+
+    /// Pages whose URL ends with the segment `name` (`/…/name/`).
+    pub fn pages_named(&self, name: &str) -> &[usize] {
+        let index = self.by_name.get_or_init(|| {
+            let mut index: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+            for (i, page) in self.pages.iter().enumerate() {
+                if let Some(last) = page.url.strip_suffix('/').and_then(|u| u.rsplit('/').next()) {
+                    index.entry(last.to_string()).or_default().push(i);
+                }
+            }
+            index
+        });
+        index.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// The published page whose source is `path` (repository-relative or under the root).
