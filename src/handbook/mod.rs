@@ -16,7 +16,7 @@ use anchor::{IdSet, ids_of};
 use ids::{IdSources, include_sources_of};
 use rayon::prelude::*;
 use regex::{Regex, RegexSet};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -173,6 +173,55 @@ impl PageFacts {
     }
 }
 
+/// Where a file's placement came from while the site is indexed.
+enum Source {
+    /// The caller parsed it: index into the facts.
+    Parsed(usize),
+    /// Read here (front matter only), or why it could not be.
+    Read(Result<Placement, String>),
+}
+
+/// A content file, indexed; `page` is `None` for a file Hugo does not publish.
+struct FileEntry {
+    repo: String,
+    source: Source,
+    page: Option<PageEntry>,
+}
+
+struct PageEntry {
+    key: String,
+    url: String,
+    dir: String,
+    leaf: bool,
+    /// Alias URLs as lookup keys.
+    aliases: Vec<String>,
+}
+
+/// The `GetPage` key, URL, directory and aliases of the page at `rel` (below `content/`).
+fn page_entry(rel: &str, placement: &Placement) -> PageEntry {
+    let mut url = match &placement.url {
+        Some(u) => normalize_url_key(u),
+        None => url::page_url(rel),
+    };
+    if let (Some(slug), None) = (&placement.slug, &placement.url) {
+        let parent = url.trim_end_matches('/').rsplit_once('/').map_or("", |(p, _)| p);
+        url = format!("{parent}/{}/", slug.trim_matches('/').to_lowercase().replace(' ', "-"));
+    }
+    let dir = match rel.rfind('/') {
+        Some(i) => format!("/{}", &rel[..i]),
+        None => "/".to_string(),
+    };
+    let aliases = placement
+        .aliases
+        .iter()
+        .map(|alias| {
+            let alias = if alias.starts_with('/') { alias.clone() } else { url::resolve(&url, alias) };
+            normalize_url_key(&alias)
+        })
+        .collect();
+    PageEntry { key: url::page_key(rel), dir, leaf: rel.ends_with("/index.md"), aliases, url }
+}
+
 /// What front matter decides about where a page lives.
 #[derive(Debug, Default)]
 struct Placement {
@@ -243,12 +292,14 @@ impl Site {
         let content = root.join("content");
         let SiteFiles { files, dirs, skipped } = files;
         site.skipped.extend(skipped);
-        let mut provided: HashMap<String, PageFacts> =
-            facts.into_iter().map(|f| (site.repo_path(&f.path), f)).collect();
+        // Facts of the pages the caller parsed, by site-relative path; taken out as pages are made.
+        let mut facts: Vec<Option<PageFacts>> = facts.into_iter().map(Some).collect();
+        let provided: FxHashMap<String, usize> =
+            facts.iter().enumerate().filter_map(|(i, f)| Some((site.repo_path(&f.as_ref()?.path), i))).collect();
 
         // A directory with `index.md` is a leaf bundle: other Markdown files inside it are
         // resources of that page, not pages.
-        let leaf_dirs: HashSet<&str> =
+        let leaf_dirs: FxHashSet<&str> =
             files.iter().filter_map(|f| f.strip_suffix("/index.md").or((f == "index.md").then_some(""))).collect();
         let in_leaf_bundle = |rel: &str| {
             let mut dir = rel;
@@ -264,49 +315,44 @@ impl Site {
             false
         };
 
-        let placements: Vec<(String, Option<Result<Placement, String>>)> = files
+        // Everything about a file that does not depend on the others, worked out in parallel.
+        let entries: Vec<FileEntry> = files
             .par_iter()
             .map(|rel| {
                 let repo = format!("content/{rel}");
-                let placement = (!provided.contains_key(&repo)).then(|| read_placement(&content.join(rel)));
-                (rel.clone(), placement)
+                let source = match provided.get(&repo) {
+                    Some(&i) => Source::Parsed(i),
+                    None => Source::Read(read_placement(&content.join(rel))),
+                };
+                let placement = match &source {
+                    Source::Parsed(i) => facts[*i].as_ref().map(|f| &f.placement),
+                    Source::Read(Ok(p)) => Some(p),
+                    Source::Read(Err(_)) => None,
+                };
+                let page =
+                    placement.filter(|p| !p.draft && !in_leaf_bundle(rel)).map(|p| page_entry(rel, p)).or_else(|| {
+                        (placement.is_none() && !in_leaf_bundle(rel)).then(|| page_entry(rel, &Placement::default()))
+                    });
+                FileEntry { repo, source, page }
             })
             .collect();
 
-        for (rel, placement) in placements {
-            let repo = format!("content/{rel}");
-            let (placement, ids) = match placement {
-                Some(read) => (read, None),
-                None => match provided.remove(&repo) {
-                    Some(facts) => (Ok(facts.placement), Some(facts.ids)),
-                    None => (Ok(Placement::default()), None),
+        for FileEntry { repo, source, page } in entries {
+            let (render, ids) = match source {
+                Source::Parsed(i) => match facts[i].take() {
+                    Some(f) => (f.placement.render, Some(f.ids)),
+                    None => (Render::Always, None),
                 },
-            };
-            let placement = match placement {
-                Ok(p) => p,
-                Err(reason) => {
+                Source::Read(Ok(p)) => (p.render, None),
+                Source::Read(Err(reason)) => {
                     site.skipped.push(Skipped { path: repo.clone(), reason });
-                    Placement::default()
+                    (Render::Always, None)
                 }
             };
-            if placement.draft || in_leaf_bundle(&rel) {
+            let Some(PageEntry { key, url: page_url, dir, leaf, aliases }) = page else {
                 site.unpublished.insert(repo);
                 continue;
-            }
-            let key = url::page_key(&rel);
-            let mut page_url = match &placement.url {
-                Some(u) => normalize_url_key(u),
-                None => url::page_url(&rel),
             };
-            if let (Some(slug), None) = (&placement.slug, &placement.url) {
-                let parent = page_url.trim_end_matches('/').rsplit_once('/').map_or("", |(p, _)| p);
-                page_url = format!("{parent}/{}/", slug.trim_matches('/').to_lowercase().replace(' ', "-"));
-            }
-            let dir = match rel.rfind('/') {
-                Some(i) => format!("/{}", &rel[..i]),
-                None => "/".to_string(),
-            };
-            let leaf = rel.ends_with("/index.md");
             let index = site.pages.len();
             let known = OnceLock::new();
             if let Some(ids) = ids {
@@ -317,17 +363,16 @@ impl Site {
                 url: page_url.clone(),
                 dir,
                 leaf,
-                rendered: placement.render,
+                rendered: render,
                 ids: known,
             });
             site.by_key.entry(key).or_insert(index);
-            if placement.render == Render::Always {
-                site.by_url.entry(page_url.clone()).or_insert(index);
+            if render == Render::Always {
+                site.by_url.entry(page_url).or_insert(index);
             }
             site.by_path.insert(repo, index);
-            for alias in placement.aliases {
-                let alias = if alias.starts_with('/') { alias } else { url::resolve(&page_url, &alias) };
-                site.aliases.entry(normalize_url_key(&alias)).or_insert(index);
+            for alias in aliases {
+                site.aliases.entry(alias).or_insert(index);
             }
         }
         // Hugo makes the home page and every top-level section whether or not they have a file.
