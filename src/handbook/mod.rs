@@ -324,15 +324,14 @@ impl Site {
                     Some(&i) => Source::Parsed(i),
                     None => Source::Read(read_placement(&content.join(rel))),
                 };
+                // A file whose front matter could not be read is placed by its path alone.
+                let unread = Placement::default();
                 let placement = match &source {
-                    Source::Parsed(i) => facts[*i].as_ref().map(|f| &f.placement),
-                    Source::Read(Ok(p)) => Some(p),
-                    Source::Read(Err(_)) => None,
+                    Source::Parsed(i) => facts[*i].as_ref().map_or(&unread, |f| &f.placement),
+                    Source::Read(Ok(p)) => p,
+                    Source::Read(Err(_)) => &unread,
                 };
-                let page =
-                    placement.filter(|p| !p.draft && !in_leaf_bundle(rel)).map(|p| page_entry(rel, p)).or_else(|| {
-                        (placement.is_none() && !in_leaf_bundle(rel)).then(|| page_entry(rel, &Placement::default()))
-                    });
+                let page = (!placement.draft && !in_leaf_bundle(rel)).then(|| page_entry(rel, placement));
                 FileEntry { repo, source, page }
             })
             .collect();
