@@ -173,12 +173,7 @@ fn page_of(page: &PageLinks, site: &Site) -> Option<usize> {
 /// `#id`). Only these can be broken links or anchors.
 fn is_site_link(dest: &str) -> bool {
     let dest = dest.trim();
-    // Without a `:` there is no scheme, and without a leading `//` no host: most links of a page.
-    if !dest.contains(':') && !dest.starts_with("//") {
-        return true;
-    }
-    let parts = url::split(dest);
-    parts.scheme.is_none() && parts.host.is_none()
+    !dest.starts_with("//") && url::scheme_of(dest).is_none()
 }
 
 /// A page's links during the link pass. Where each link leads is worked out once, by the first
@@ -387,11 +382,15 @@ impl Check for AbsoluteHandbookLink {
 /// The decoded `/handbook/…` path of an `http(s)` URL to one of the handbook's hosts (the rules'
 /// `handbook.handbook_hosts`, else the public handbook's), `www.` or not.
 fn absolute_handbook_path(dest: &str, rules: &crate::rules::RuleSet) -> Option<String> {
-    // Most links are to other sites: no `/handbook` in them, nothing to look at.
-    if memchr::memmem::find(dest.as_bytes(), b"/handbook").is_none() && !dest.contains("%2") {
+    static HANDBOOK: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("/handbook"));
+    let dest = dest.trim();
+    // Relative links have no scheme, and most links to other sites no `/handbook`: nothing to
+    // look at in either.
+    if url::scheme_of(dest).is_none() || (HANDBOOK.find(dest.as_bytes()).is_none() && !dest.contains("%2")) {
         return None;
     }
-    let parts = url::split(dest.trim());
+    let parts = url::split(dest);
     let (scheme, host) = (parts.scheme?, parts.host?);
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
         return None;

@@ -236,6 +236,15 @@ fn nested_headings(text: &str, from: usize) -> Vec<(usize, String)> {
     let mut last_line = usize::MAX;
     for pos in memchr::memchr_iter(b'#', &bytes[from..]) {
         let at = from + pos;
+        // Most `#`s are in link fragments and top-level headings: only one after a list or quote
+        // marker and white space can start such a heading.
+        let mut before = at;
+        while before > from && matches!(bytes[before - 1], b' ' | b'\t') {
+            before -= 1;
+        }
+        if before == at || before == from || !matches!(bytes[before - 1], b'-' | b'*' | b'+' | b'>' | b'.' | b')') {
+            continue;
+        }
         let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1).max(from);
         if line_start == last_line {
             continue;

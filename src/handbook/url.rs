@@ -40,13 +40,15 @@ pub fn split(dest: &str) -> Dest<'_> {
 }
 
 /// `mailto` in `mailto:x`, by RFC 3986: a letter, then letters, digits, `+`, `-`, `.`, then `:`.
-fn scheme_of(s: &str) -> Option<&str> {
-    let colon = s.find(':')?;
-    let scheme = &s[..colon];
-    let mut chars = scheme.chars();
-    let first = chars.next()?;
-    (first.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-        .then_some(scheme)
+/// Looks only as far as the first character that cannot be in a scheme: a relative link is
+/// rejected at its first `.` or `/`, without a search of the whole destination.
+pub fn scheme_of(s: &str) -> Option<&str> {
+    let bytes = s.as_bytes();
+    if !bytes.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let len = bytes.iter().position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))?;
+    (bytes[len] == b':').then(|| &s[..len])
 }
 
 /// Decodes `%xx` escapes; an escape that is not two hex digits is kept as written, and bytes that
@@ -204,6 +206,25 @@ pub fn relative(from: &str, to: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schemes_by_rfc_3986() {
+        for (dest, scheme) in [
+            ("https://x/", Some("https")),
+            ("mailto:a@b", Some("mailto")),
+            ("svn+ssh://h/", Some("svn+ssh")),
+            ("../a.md", None),
+            ("a/b:c", None),
+            ("a?b:c", None),
+            ("#x:y", None),
+            ("1a:b", None),
+            ("é:x", None),
+            ("https", None),
+            ("", None),
+        ] {
+            assert_eq!(scheme_of(dest), scheme, "{dest}");
+        }
+    }
 
     #[test]
     fn splits_like_go() {
