@@ -257,7 +257,7 @@ fn first_pass(doc: Document, req: &LintRequest<'_>, includes: &Includes, in_site
         findings,
         coverage,
         facts: (handbook && in_site).then(|| PageFacts::of(&doc, includes)),
-        links: links.filter(|l| !l.links.is_empty()),
+        links: links.filter(|l| !l.is_empty()),
     }
 }
 

@@ -196,11 +196,10 @@ impl<'a> LinkedPage<'a> {
             let from = page_of(self.page, site)?;
             let targets = self
                 .page
-                .links
-                .iter()
+                .links()
                 .map(|link| {
                     (!link.is_image).then(|| {
-                        if link.markdown { site.resolve(from, &link.dest) } else { site.resolve_html(from, &link.dest) }
+                        if link.markdown { site.resolve(from, link.dest) } else { site.resolve_html(from, link.dest) }
                     })
                 })
                 .collect();
@@ -210,9 +209,9 @@ impl<'a> LinkedPage<'a> {
     }
 
     /// Followed links with where they lead.
-    fn followed(&self, site: &Site) -> Option<(usize, impl Iterator<Item = (&LinkRef, &Target)>)> {
+    fn followed(&self, site: &Site) -> Option<(usize, impl Iterator<Item = (LinkRef<'a>, &Target)>)> {
         let (from, targets) = self.targets(site)?;
-        let links = self.page.links.iter().zip(targets).filter_map(|(link, target)| Some((link, target.as_ref()?)));
+        let links = self.page.links().zip(targets).filter_map(|(link, target)| Some((link, target.as_ref()?)));
         Some((from, links))
     }
 }
@@ -349,7 +348,7 @@ impl Check for AbsoluteHandbookLink {
             return;
         }
         let from_url = ctx.site.and_then(|s| page_of(doc, s).map(|i| s.pages()[i].url.clone()));
-        for link in doc.links.iter().filter(|l| l.markdown && !l.is_image) {
+        for link in doc.links().filter(|l| l.markdown && !l.is_image) {
             let Some(path) = absolute_handbook_path(&link.dest, ctx.rules) else {
                 continue;
             };

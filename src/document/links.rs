@@ -4,84 +4,138 @@
 
 use super::{DocKind, Document, Suppressions};
 use crate::diagnostic::Span;
-use std::sync::Arc;
 
+/// A page's links, compact: one string holds every destination and section path, and each link is
+/// a fixed-size record of offsets into it. A whole handbook keeps some 30,000 links (300,000 for
+/// ten copies) until the site is indexed: one allocation per page instead of three per link keeps
+/// that small and quick to free.
 #[derive(Debug)]
 pub struct PageLinks {
     pub path: String,
     pub kind: DocKind,
-    /// Markdown links in document order, then `href`s of raw HTML `<a>` tags in document order.
-    pub links: Vec<LinkRef>,
+    text: String,
+    records: Vec<Record>,
     pub suppressions: Suppressions,
     /// Rules the page's front matter waives (with a reason).
     pub waived: Vec<String>,
 }
 
-#[derive(Debug)]
-pub struct LinkRef {
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    dest: (u32, u32),
+    section: (u32, u32),
+    span: (u32, u32),
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    markdown: bool,
+    is_image: bool,
+}
+
+/// One link of a [`PageLinks`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRef<'a> {
     /// The destination as written.
-    pub dest: String,
+    pub dest: &'a str,
     pub span: Span,
     /// Lines and columns of the span.
     pub position: crate::outcome::Position,
     /// Section path of the closest heading above ("team > on-call"), for finding anchors.
-    pub section: Arc<str>,
+    pub section: &'a str,
     /// A Markdown link (Hugo's link render hook resolves it, then the browser) rather than an
     /// `href` of raw HTML (only the browser resolves it).
     pub markdown: bool,
     pub is_image: bool,
 }
 
+/// Offsets into a page's text: pages are size-limited far below 4 GiB before they are parsed.
+fn u32_of(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 impl PageLinks {
     /// The links of a parsed page whose destination `keep` accepts; `waived` is left for the
     /// caller, which owns waiver rules.
     pub fn of(doc: &Document, keep: &dyn Fn(&str) -> bool) -> PageLinks {
-        let mut sections: Vec<(Option<usize>, Arc<str>)> = Vec::new();
-        let mut section = |heading: Option<usize>| -> Arc<str> {
-            // Links come in document order, so the last heading asked for is nearly always the one.
-            if let Some((_, s)) = sections.iter().rev().find(|(h, _)| *h == heading) {
-                return Arc::clone(s);
-            }
-            let s: Arc<str> = doc.section_path(heading).into();
-            sections.push((heading, Arc::clone(&s)));
-            s
-        };
-        let mut links: Vec<LinkRef> = doc
-            .links
-            .iter()
-            .filter(|l| keep(&l.url))
-            .map(|l| LinkRef {
-                dest: l.url.clone(),
-                span: l.span.clone(),
-                position: doc.source.position(&l.span),
-                section: section(l.heading),
-                markdown: true,
-                is_image: l.is_image,
-            })
-            .collect();
-        for (span, href) in html_hrefs(doc).into_iter().filter(|(_, href)| keep(href)) {
-            let heading = doc.headings.iter().rposition(|h| h.span.start < span.start);
-            links.push(LinkRef {
-                dest: href,
-                position: doc.source.position(&span),
-                span,
-                section: section(heading),
-                markdown: false,
-                is_image: false,
-            });
-        }
-        PageLinks {
+        let mut page = PageLinks {
             path: doc.path.clone(),
             kind: doc.kind,
-            links,
+            text: String::new(),
+            records: Vec::new(),
             suppressions: doc.suppressions.clone(),
             waived: Vec::new(),
+        };
+        // Section paths already written to `text`, by heading; links come in document order, so
+        // the last one asked for is nearly always the one.
+        let mut sections: Vec<(Option<usize>, (u32, u32))> = Vec::new();
+        let mut add = |page: &mut PageLinks, dest: &str, span: &Span, heading: Option<usize>, markdown, is_image| {
+            let section = match sections.iter().rev().find(|(h, _)| *h == heading) {
+                Some(&(_, range)) => range,
+                None => {
+                    let start = page.text.len();
+                    page.text.push_str(&doc.section_path(heading));
+                    let range = (u32_of(start), u32_of(page.text.len()));
+                    sections.push((heading, range));
+                    range
+                }
+            };
+            let start = page.text.len();
+            page.text.push_str(dest);
+            let p = doc.source.position(span);
+            page.records.push(Record {
+                dest: (u32_of(start), u32_of(page.text.len())),
+                section,
+                span: (u32_of(span.start), u32_of(span.end)),
+                line: u32_of(p.line),
+                column: u32_of(p.column),
+                end_line: u32_of(p.end_line),
+                end_column: u32_of(p.end_column),
+                markdown,
+                is_image,
+            });
+        };
+        for l in doc.links.iter().filter(|l| keep(&l.url)) {
+            add(&mut page, &l.url, &l.span, l.heading, true, l.is_image);
+        }
+        for (span, href) in html_hrefs(doc).into_iter().filter(|(_, href)| keep(href)) {
+            let heading = doc.headings.iter().rposition(|h| h.span.start < span.start);
+            add(&mut page, &href, &span, heading, false, false);
+        }
+        page.text.shrink_to_fit();
+        page.records.shrink_to_fit();
+        page
+    }
+
+    /// Markdown links in document order, then `href`s of raw HTML `<a>` tags in document order.
+    pub fn links(&self) -> impl ExactSizeIterator<Item = LinkRef<'_>> + '_ {
+        self.records.iter().map(|r| self.link(r))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    fn link(&self, r: &Record) -> LinkRef<'_> {
+        let text = |(start, end): (u32, u32)| self.text.get(start as usize..end as usize).unwrap_or("");
+        LinkRef {
+            dest: text(r.dest),
+            span: r.span.0 as usize..r.span.1 as usize,
+            position: crate::outcome::Position {
+                line: r.line as usize,
+                column: r.column as usize,
+                end_line: r.end_line as usize,
+                end_column: r.end_column as usize,
+            },
+            section: text(r.section),
+            markdown: r.markdown,
+            is_image: r.is_image,
         }
     }
 
     /// Position of the link with this span, if the page has one.
     pub fn position_of(&self, span: &Span) -> Option<crate::outcome::Position> {
-        self.links.iter().find(|l| l.span == *span).map(|l| l.position)
+        self.links().find(|l| l.span == *span).map(|l| l.position)
     }
 }
 
@@ -130,11 +184,8 @@ mod tests {
         let text = "---\ntitle: t\n---\n# Top\n\nSee [a](a.md).\n\n## Sub\n\n<a href=\"b/#x\">b</a> and ![i](i.png)\n\n`<a href=\"code\">`\n<!-- <a href=\"comment\"> -->\n";
         let doc = Document::parse("content/p.md", DocKind::Handbook, text.to_string());
         let page = PageLinks::of(&doc, &|_| true);
-        let got: Vec<(&str, usize, &str, bool, bool)> = page
-            .links
-            .iter()
-            .map(|l| (l.dest.as_str(), l.position.line, &*l.section, l.markdown, l.is_image))
-            .collect();
+        let got: Vec<(&str, usize, &str, bool, bool)> =
+            page.links().map(|l| (l.dest, l.position.line, l.section, l.markdown, l.is_image)).collect();
         assert_eq!(
             got,
             vec![
@@ -143,9 +194,9 @@ mod tests {
                 ("b/#x", 10, "top > sub", false, false)
             ]
         );
-        let html = page.position_of(&page.links[2].span).unwrap();
+        let html = page.position_of(&page.links().nth(2).unwrap().span).unwrap();
         assert_eq!((html.line, html.column, html.end_line), (10, 1, 10));
         let page = PageLinks::of(&doc, &|dest| dest.contains('#'));
-        assert_eq!(page.links.iter().map(|l| l.dest.as_str()).collect::<Vec<_>>(), vec!["b/#x"]);
+        assert_eq!(page.links().map(|l| l.dest).collect::<Vec<_>>(), vec!["b/#x"]);
     }
 }
