@@ -462,6 +462,8 @@ fn is_kebab(id: &str) -> bool {
 pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let word: Vec<char> = word.to_lowercase().chars().collect();
     let limit = (word.len() / 4).max(2);
+    let counts = CharCounts::of(&word);
+    let mut rows = Rows::default();
     let mut best: Option<(usize, &str)> = None;
     let mut other = Vec::new();
     for c in candidates {
@@ -469,7 +471,10 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -
         other.extend(c.chars().flat_map(char::to_lowercase));
         // Only a closer match than the best so far matters.
         let bound = best.map_or(limit, |(d, _)| d.saturating_sub(1));
-        if let Some(d) = edit_distance_within(&word, &other, bound)
+        if counts.lower_bound(&other) > bound {
+            continue;
+        }
+        if let Some(d) = rows.within(&word, &other, bound)
             && best.is_none_or(|(b, _)| d < b)
         {
             best = Some((d, c));
@@ -482,42 +487,103 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -
 pub fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    edit_distance_within(&a, &b, usize::MAX).unwrap_or(usize::MAX)
+    Rows::default().within(&a, &b, usize::MAX).unwrap_or(usize::MAX)
 }
 
-/// [`levenshtein`] of two char sequences if it is at most `limit`; gives up early otherwise (this
-/// runs against every id of a page for each broken anchor, and every known key for odd keys).
-fn edit_distance_within(a: &[char], b: &[char], limit: usize) -> Option<usize> {
-    if a.len().abs_diff(b.len()) > limit {
-        return None;
+/// How often each character occurs in a word (characters folded into 128 buckets), for a cheap
+/// lower bound of the edit distance to another word: every character of one that the other lacks
+/// costs at least one edit, and one edit fixes at most one such character on each side.
+/// (Transpositions move characters without changing the counts.) Folding only makes words look
+/// more alike, so the bound stays a lower bound.
+struct CharCounts {
+    counts: [u16; 128],
+    len: usize,
+}
+
+impl CharCounts {
+    fn of(word: &[char]) -> CharCounts {
+        let mut counts = [0u16; 128];
+        for &c in word {
+            let b = &mut counts[c as usize % 128];
+            *b = b.saturating_add(1);
+        }
+        CharCounts { counts, len: word.len() }
     }
-    // Three rows, reused.
-    let mut prev_prev: Vec<usize> = vec![0; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur: Vec<usize> = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                cur[j] = cur[j].min(prev_prev[j - 2] + 1);
+
+    fn lower_bound(&self, other: &[char]) -> usize {
+        let mut left = self.counts;
+        let mut common = 0;
+        for &c in other {
+            let b = &mut left[c as usize % 128];
+            if *b > 0 {
+                *b -= 1;
+                common += 1;
             }
         }
-        // A row never gets smaller by more than one step through a transposition, so once two
-        // consecutive rows are both past the limit the distance is too.
-        if cur.iter().min().is_some_and(|&m| m > limit) && prev.iter().min().is_some_and(|&m| m > limit) {
+        (self.len - common).max(other.len() - common)
+    }
+}
+
+/// The rows of the edit-distance table, kept between calls: this runs against every id of a page
+/// for each broken anchor, and every known key for odd keys.
+#[derive(Default)]
+struct Rows {
+    prev_prev: Vec<usize>,
+    prev: Vec<usize>,
+    cur: Vec<usize>,
+}
+
+impl Rows {
+    /// [`levenshtein`] of two char sequences if it is at most `limit`; gives up early otherwise.
+    fn within(&mut self, a: &[char], b: &[char], limit: usize) -> Option<usize> {
+        if a.len().abs_diff(b.len()) > limit {
             return None;
         }
-        std::mem::swap(&mut prev_prev, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
+        let Rows { prev_prev, prev, cur } = self;
+        prev_prev.clear();
+        prev_prev.resize(b.len() + 1, 0);
+        prev.clear();
+        prev.extend(0..=b.len());
+        cur.clear();
+        cur.resize(b.len() + 1, 0);
+        for i in 1..=a.len() {
+            cur[0] = i;
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    cur[j] = cur[j].min(prev_prev[j - 2] + 1);
+                }
+            }
+            // A row never gets smaller by more than one step through a transposition, so once two
+            // consecutive rows are both past the limit the distance is too.
+            if cur.iter().min().is_some_and(|&m| m > limit) && prev.iter().min().is_some_and(|&m| m > limit) {
+                return None;
+            }
+            std::mem::swap(prev_prev, prev);
+            std::mem::swap(prev, cur);
+        }
+        Some(prev[b.len()]).filter(|&d| d <= limit)
     }
-    Some(prev[b.len()]).filter(|&d| d <= limit)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_counting_bound_never_exceeds_the_distance() {
+        let words = ["", "a", "ab", "ba", "abc", "kitten", "sitting", "étape-2", "etape-2", "fn:1", "overview-1", "aaaa", "bbbb"];
+        for a in words {
+            for b in words {
+                let (ca, cb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                let bound = CharCounts::of(&ca).lower_bound(&cb);
+                assert!(bound <= levenshtein(a, b), "{a} / {b}: bound {bound}");
+            }
+        }
+        assert_eq!(CharCounts::of(&['a', 'a', 'a', 'a']).lower_bound(&['b', 'b', 'b', 'b']), 4);
+        assert_eq!(CharCounts::of(&['a', 'b']).lower_bound(&['b', 'a']), 0);
+    }
 
     #[test]
     fn edit_distance_and_suggestions() {
