@@ -51,6 +51,10 @@ pub struct IdFactory {
 }
 
 impl IdFactory {
+    pub fn with_capacity(ids: usize) -> IdFactory {
+        IdFactory { used: FxHashSet::with_capacity_and_hasher(ids, Default::default()) }
+    }
+
     pub fn put(&mut self, id: &str) {
         self.used.insert(id.to_string());
     }
@@ -106,7 +110,7 @@ pub enum IdSource {
 
 /// The ids a sequence of sources produces.
 pub fn ids_of(sources: &[IdSource]) -> IdSet {
-    let mut factory = IdFactory::default();
+    let mut factory = IdFactory::with_capacity(sources.len());
     let mut others = Vec::new();
     for source in sources {
         match source {

@@ -129,9 +129,9 @@ pub(crate) fn includes(text: &str, from: usize) -> Vec<(usize, bool, String)> {
 }
 
 /// Heading text with shortcode calls removed: the site's stub shortcodes render nothing there.
-fn strip_shortcodes(text: &str) -> String {
+fn strip_shortcodes(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains("{{") {
-        return text.to_string();
+        return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -151,7 +151,7 @@ fn strip_shortcodes(text: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// The heading text Hugo 0.151 makes its id from. Goldmark's typographer turns `--`/`---` into
