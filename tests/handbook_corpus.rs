@@ -68,3 +68,33 @@ fn corpus_links_resolve_as_the_built_site_does() {
     // Links into sections the repository does not have are not the site's business.
     assert_eq!(url(&site, &site.resolve(principles, "/job-families/engineering/")), "Unchecked(OutOfScope)");
 }
+
+/// The front matter fast path reads every page it accepts exactly as the YAML parser does, and
+/// accepts most pages (else it buys nothing).
+#[test]
+fn simple_front_matter_agrees_with_the_yaml_parser_on_every_page() {
+    let Some(root) = corpus() else { return };
+    let (mut simple, mut all) = (0, 0);
+    let mut stack = vec![root.join("content")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let Some(rest) = text.strip_prefix("---\n") else { continue };
+            let Some(end) = rest.find("\n---") else { continue };
+            let yaml = &rest[..end + 1];
+            all += 1;
+            if let Some(fast) = promolint::document::simple_mapping(yaml) {
+                simple += 1;
+                let parsed = promolint::yaml::from_str::<serde_json::Value>(yaml);
+                assert_eq!(Some(&fast), parsed.as_ref().ok(), "{}:\n{yaml}", path.display());
+            }
+        }
+    }
+    eprintln!("{simple} of {all} front matters read without the YAML parser");
+    assert!(all > 4000 && simple * 2 > all, "{simple} of {all}");
+}

@@ -98,6 +98,10 @@ fn parse_yaml(text: &str, span: Span) -> FrontMatter {
     if yaml.trim().is_empty() {
         return FrontMatter::Yaml { span, value: Value::Object(Default::default()), keys: Vec::new() };
     }
+    if let Some(value) = simple_mapping(yaml) {
+        let keys = top_level_keys(yaml, span.start);
+        return FrontMatter::Yaml { span, value, keys };
+    }
     match crate::yaml::from_str::<Value>(yaml) {
         Ok(value @ Value::Object(_)) => {
             let keys = top_level_keys(yaml, span.start);
@@ -114,6 +118,59 @@ fn parse_yaml(text: &str, span: Span) -> FrontMatter {
             FrontMatter::Invalid { span, message: err.message, at }
         }
     }
+}
+
+/// Front matter that is nothing but `key: text` lines (and comments), read without the YAML
+/// parser: most handbook pages have a title and a description and little else, and a full parse
+/// of each was 5% of a whole-handbook run. Anything this does not fully understand — a value that
+/// YAML could read as something other than the text as written (numbers, booleans, null, dates,
+/// escapes, flow collections, anchors, block scalars, comments), nesting, continuation lines, a
+/// repeated key — is `None`, and the YAML parser decides. Tested against the parser on every page
+/// of the handbook (tests/handbook_corpus.rs).
+pub fn simple_mapping(yaml: &str) -> Option<Value> {
+    let mut map = serde_json::Map::new();
+    for line in yaml.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim_start_matches(' ').is_empty() {
+            continue;
+        }
+        let key_len = line.bytes().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')).count();
+        if key_len == 0 || !line.as_bytes()[0].is_ascii_alphabetic() {
+            return None;
+        }
+        let key = &line[..key_len];
+        if SPECIAL.iter().any(|w| key.eq_ignore_ascii_case(w)) {
+            return None;
+        }
+        let value = line[key_len..].strip_prefix(": ")?.trim_matches(' ');
+        let text = simple_scalar(value)?;
+        if map.insert(key.to_string(), Value::String(text.to_string())).is_some() {
+            return None;
+        }
+    }
+    (!map.is_empty()).then_some(Value::Object(map))
+}
+
+/// Plain words YAML 1.1 or 1.2 read as booleans or null.
+const SPECIAL: [&str; 9] = ["true", "false", "yes", "no", "on", "off", "null", "y", "n"];
+
+/// A scalar whose value is its text: quoted without escapes, or plain text that starts with a
+/// letter and that YAML cannot read as anything else.
+fn simple_scalar(value: &str) -> Option<&str> {
+    if value.contains(['#', '\t', '\\']) {
+        return None;
+    }
+    for quote in ['"', '\''] {
+        if let Some(inner) = value.strip_prefix(quote) {
+            let inner = inner.strip_suffix(quote)?;
+            return (!inner.contains(quote)).then_some(inner);
+        }
+    }
+    let first = value.chars().next()?;
+    if !first.is_ascii_alphabetic() || value.contains(": ") || value.ends_with(':') {
+        return None;
+    }
+    (!SPECIAL.iter().any(|w| value.eq_ignore_ascii_case(w))).then_some(value)
 }
 
 /// Finds top-level keys by their lines: a key starts in column 0 and ends at the first `:`.
@@ -161,6 +218,41 @@ mod tests {
         let (fm, body) = parse_front_matter("# no front matter\n");
         assert!(matches!(fm, FrontMatter::None));
         assert_eq!(body, 0);
+    }
+
+    #[test]
+    fn simple_front_matter_reads_as_the_parser_does() {
+        let simple = "title: Support Engineer\ndescription: \"Says: what we do\"\n\n# a comment line is not simple\n";
+        assert_eq!(simple_mapping(simple), None, "comments go to the parser");
+        let simple = "title: Support Engineer\ndescription: \"Says: what we do\"\nother-key: 'It is'\n";
+        let value = simple_mapping(simple).unwrap();
+        assert_eq!(Some(&value), crate::yaml::from_str::<Value>(simple).ok().as_ref());
+        for not_simple in [
+            "a: 1\n",
+            "a: yes\n",
+            "a: No\n",
+            "a: null\n",
+            "a: ~\n",
+            "a: 2024-01-01\n",
+            "a: [x]\n",
+            "a: &x y\n",
+            "a: >\n  folded\n",
+            "a:\n  b: c\n",
+            "a: x\n  continued\n",
+            "a: x\na: y\n",
+            "a: x # comment\n",
+            "a: \"esc\\\"aped\"\n",
+            "a: 'it''s'\n",
+            "a: b: c\n",
+            "a: x\n- y\n",
+            " a: x\n",
+            "\"a\": x\n",
+            "a:x\n",
+            "a: x\tz\n",
+            "on: x\n",
+        ] {
+            assert_eq!(simple_mapping(not_simple), None, "{not_simple:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod front_matter;
 mod links;
 mod suppress;
 
-pub use front_matter::{FrontMatter, FrontMatterKey, parse_front_matter};
+pub use front_matter::{FrontMatter, FrontMatterKey, parse_front_matter, simple_mapping};
 pub use links::{LinkRef, PageLinks};
 pub use suppress::Suppressions;
 

@@ -573,7 +573,21 @@ mod tests {
 
     #[test]
     fn the_counting_bound_never_exceeds_the_distance() {
-        let words = ["", "a", "ab", "ba", "abc", "kitten", "sitting", "étape-2", "etape-2", "fn:1", "overview-1", "aaaa", "bbbb"];
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "kitten",
+            "sitting",
+            "étape-2",
+            "etape-2",
+            "fn:1",
+            "overview-1",
+            "aaaa",
+            "bbbb",
+        ];
         for a in words {
             for b in words {
                 let (ca, cb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
