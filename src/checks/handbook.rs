@@ -252,7 +252,7 @@ impl Check for BrokenLink {
         let doc = linked.page;
         for (link, target) in links {
             let Target::Broken { path } = target else { continue };
-            if self.0.matches(ctx, path, url::split(&link.dest).fragment.filter(|f| !f.is_empty())) {
+            if self.0.matches(ctx, path, url::split(link.dest).fragment.filter(|f| !f.is_empty())) {
                 continue;
             }
             let mut finding = ctx
@@ -349,7 +349,7 @@ impl Check for AbsoluteHandbookLink {
         }
         let from_url = ctx.site.and_then(|s| page_of(doc, s).map(|i| s.pages()[i].url.clone()));
         for link in doc.links().filter(|l| l.markdown && !l.is_image) {
-            let Some(path) = absolute_handbook_path(&link.dest, ctx.rules) else {
+            let Some(path) = absolute_handbook_path(link.dest, ctx.rules) else {
                 continue;
             };
             let parts = url::split(link.dest.trim());
