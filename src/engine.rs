@@ -126,7 +126,7 @@ pub fn run_discovered(req: &LintRequest<'_>, mut candidates: Vec<Candidate>, dis
         candidates.retain(|c| mine.contains(&c.rel));
     }
     let discovered = discovered + start.elapsed();
-    let mut outcome = lint_candidates(req, &candidates);
+    let mut outcome = lint_candidates(req, candidates);
     outcome.timings.insert(0, ("discover", discovered));
     outcome
 }
@@ -136,7 +136,7 @@ pub fn run_discovered(req: &LintRequest<'_>, mut candidates: Vec<Candidate>, dis
 /// file, keeps what the site index and the link checks need ([`PageFacts`], [`PageLinks`]) and
 /// drops the document; the second checks links against the site built from those facts. Memory
 /// then holds links and heading ids, not whole documents, however many pages there are.
-pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintOutcome {
+pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> LintOutcome {
     let mut clock = Clock::start();
     // Where the handbook site is, known before parsing so include files can be read while parsing.
     let prefix =
@@ -160,14 +160,16 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: &[Candidate]) -> LintO
     );
 
     clock.lap("parse and check files");
+    // Only the paths are needed from here on: the rest of each candidate goes before the site is
+    // indexed, which is when memory peaks.
     let mut outcome = LintOutcome {
         files_checked: candidates.len(),
-        files: candidates.iter().map(|c| c.rel.clone()).collect(),
+        files: candidates.into_iter().map(|c| c.rel).collect(),
         ..Default::default()
     };
     outcome.root = Some(req.root.clone());
-    let mut facts = Vec::new();
-    let mut pages = Vec::new();
+    let mut facts = Vec::with_capacity(parsed.iter().filter(|p| p.facts.is_some()).count());
+    let mut pages = Vec::with_capacity(parsed.iter().filter(|p| p.links.is_some()).count());
     for p in parsed {
         outcome.findings.extend(p.findings);
         outcome.coverage.extend(p.coverage);
