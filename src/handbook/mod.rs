@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use regex::{Regex, RegexSet};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -42,10 +43,10 @@ pub enum SiteError {
 #[derive(Debug)]
 pub struct Page {
     /// Repository-relative source file (`content/handbook/a/b.md`); empty for sections Hugo makes
-    /// without a file (top-level sections, the home page).
-    pub path: String,
-    /// The page's URL path: `/handbook/a/b/`.
-    pub url: String,
+    /// without a file (top-level sections, the home page). Shared with the index by path.
+    pub path: Arc<str>,
+    /// The page's URL path: `/handbook/a/b/`. Shared with the index by URL.
+    pub url: Arc<str>,
     /// Directory of the source file below `content/`, as `GetPage` resolves relative references
     /// from it: `/handbook/a`.
     dir: String,
@@ -106,10 +107,10 @@ pub struct Site {
     pages: Vec<Page>,
     // Looked up for every link of the handbook; keys are paths of the repository itself.
     by_key: FxHashMap<String, usize>,
-    by_url: FxHashMap<String, usize>,
+    by_url: FxHashMap<Arc<str>, usize>,
     aliases: FxHashMap<String, usize>,
     /// Source path (repository-relative) of every published page.
-    by_path: FxHashMap<String, usize>,
+    by_path: FxHashMap<Arc<str>, usize>,
     /// Files under `content/` that are not published pages (drafts, bundle resources).
     unpublished: HashSet<String>,
     /// Top-level sections (`handbook`, `teamops`): links elsewhere are not the site's business.
@@ -294,7 +295,7 @@ impl Site {
         site.skipped.extend(skipped);
         // Facts of the pages the caller parsed, by site-relative path; taken out as pages are made.
         let mut facts: Vec<Option<PageFacts>> = facts.into_iter().map(Some).collect();
-        let provided: FxHashMap<String, usize> =
+        let provided: FxHashMap<Cow<str>, usize> =
             facts.iter().enumerate().filter_map(|(i, f)| Some((site.repo_path(&f.as_ref()?.path), i))).collect();
 
         // A directory with `index.md` is a leaf bundle: other Markdown files inside it are
@@ -320,7 +321,7 @@ impl Site {
             .par_iter()
             .map(|rel| {
                 let repo = format!("content/{rel}");
-                let source = match provided.get(&repo) {
+                let source = match provided.get(repo.as_str()) {
                     Some(&i) => Source::Parsed(i),
                     None => Source::Read(read_placement(&content.join(rel))),
                 };
@@ -336,6 +337,11 @@ impl Site {
             })
             .collect();
 
+        // Sized once: growing a table holds the old one and the new one at the same time.
+        site.pages.reserve(entries.len() + dirs.len() + 1);
+        site.by_key.reserve(entries.len());
+        site.by_url.reserve(entries.len());
+        site.by_path.reserve(entries.len());
         for FileEntry { repo, source, page } in entries {
             let (render, ids) = match source {
                 Source::Parsed(i) => match facts[i].take() {
@@ -357,9 +363,10 @@ impl Site {
             if let Some(ids) = ids {
                 let _ = known.set(Arc::new(ids));
             }
+            let (repo, page_url): (Arc<str>, Arc<str>) = (repo.into(), page_url.into());
             site.pages.push(Page {
-                path: repo.clone(),
-                url: page_url.clone(),
+                path: Arc::clone(&repo),
+                url: Arc::clone(&page_url),
                 dir,
                 leaf,
                 rendered: render,
@@ -380,7 +387,7 @@ impl Site {
             site.add_virtual(&format!("/{dir}"));
         }
         site.add_virtual("/");
-        site.aliases.retain(|alias, _| !site.by_url.contains_key(alias));
+        site.aliases.retain(|alias, _| !site.by_url.contains_key(alias.as_str()));
         Ok(site)
     }
 
@@ -388,13 +395,13 @@ impl Site {
         if self.by_key.contains_key(key) {
             return;
         }
-        let url = if key == "/" { "/".to_string() } else { format!("{key}/") };
+        let url: Arc<str> = if key == "/" { "/".into() } else { format!("{key}/").into() };
         let index = self.pages.len();
         let ids = OnceLock::new();
         let _ = ids.set(Arc::new(IdSet::default()));
         self.pages.push(Page {
-            path: String::new(),
-            url: url.clone(),
+            path: "".into(),
+            url: Arc::clone(&url),
             dir: key.to_string(),
             leaf: false,
             rendered: Render::Always,
@@ -433,12 +440,14 @@ impl Site {
     }
 
     /// `path` as a repository-relative, `/`-separated path (what `Page::path` holds).
-    fn repo_path(&self, path: &str) -> String {
+    /// Borrowed when `path` already is one: it is asked for every page of every link check.
+    fn repo_path<'a>(&self, path: &'a str) -> Cow<'a, str> {
         let path = path.strip_prefix(self.prefix.as_str()).unwrap_or(path);
-        let p = Path::new(path);
-        let rel = p.strip_prefix(&self.root).unwrap_or(p);
-        let s = rel.to_string_lossy().replace('\\', "/");
-        s.trim_start_matches("./").to_string()
+        match Path::new(path).strip_prefix(&self.root) {
+            Ok(rel) => Cow::Owned(rel.to_string_lossy().replace('\\', "/").trim_start_matches("./").to_string()),
+            Err(_) if !path.contains('\\') => Cow::Borrowed(path.trim_start_matches("./")),
+            Err(_) => Cow::Owned(path.replace('\\', "/").trim_start_matches("./").to_string()),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -470,13 +479,13 @@ impl Site {
 
     /// The published page whose source is `path` (repository-relative or under the root).
     pub fn page_of(&self, path: &str) -> Option<usize> {
-        self.by_path.get(&self.repo_path(path)).copied()
+        self.by_path.get(&*self.repo_path(path)).copied()
     }
 
     /// Whether `path` is a file under `content/` that Hugo does not publish (a draft, or a
     /// Markdown resource of a leaf bundle).
     pub fn is_unpublished(&self, path: &str) -> bool {
-        self.unpublished.contains(&self.repo_path(path))
+        self.unpublished.contains(&*self.repo_path(path))
     }
 
     /// The page a URL path (decoded, as a browser would request it) serves, following aliases.
@@ -574,7 +583,7 @@ impl Site {
                 // No permalink: the hook writes just `#fragment`, which stays on this page.
                 Render::Never => self.checked(from, &page.url, fragment_raw, fragment),
                 Render::Link if self.is_excluded(&target.url, fragment_raw) => Target::Unchecked(Unchecked::Excluded),
-                Render::Link => Target::Broken { path: target.url.clone() },
+                Render::Link => Target::Broken { path: target.url.to_string() },
             };
         }
         // No page: the link is left as written and the browser resolves it against the page URL.
@@ -619,7 +628,7 @@ impl Site {
     pub fn ids(&self, page: usize) -> Arc<IdSet> {
         let p = &self.pages[page];
         Arc::clone(p.ids.get_or_init(|| {
-            let full = self.root.join(&p.path);
+            let full = self.root.join(&*p.path);
             match read_text(&full) {
                 Ok(text) => {
                     let doc = Document::parse(&p.path, DocKind::Handbook, text);
