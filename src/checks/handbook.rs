@@ -347,11 +347,14 @@ impl Check for AbsoluteHandbookLink {
         if doc.kind != DocKind::Handbook {
             return;
         }
-        let from_url = ctx.site.and_then(|s| page_of(doc, s).map(|i| s.pages()[i].url.clone()));
+        // Where the page is is looked up only for a page that has such a link: most have none.
+        let mut from_url = None;
         for link in doc.links().filter(|l| l.markdown && !l.is_image) {
             let Some(path) = absolute_handbook_path(link.dest, ctx.rules) else {
                 continue;
             };
+            let from_url = from_url
+                .get_or_insert_with(|| ctx.site.and_then(|s| page_of(doc, s).map(|i| s.pages()[i].url.clone())));
             let parts = url::split(link.dest.trim());
             let mut target = match &from_url {
                 Some(from) => url::relative(from, &path),
@@ -405,7 +408,7 @@ fn absolute_handbook_path(dest: &str, rules: &crate::rules::RuleSet) -> Option<S
     if !known {
         return None;
     }
-    let path = url::percent_decode(parts.path);
+    let path = url::percent_decode(parts.path).into_owned();
     (path == "/handbook" || path.starts_with("/handbook/")).then_some(path)
 }
 

@@ -566,7 +566,7 @@ impl Site {
         }
         let page = &self.pages[from];
         let fragment_raw = parts.fragment.filter(|f| !f.is_empty());
-        let fragment = fragment_raw.map(url::percent_decode);
+        let fragment = fragment_raw.map(|f| url::percent_decode(f).into_owned());
         if parts.path.is_empty() {
             // `#x` (and `?q`) stay on the page itself.
             return self.checked(from, &page.url, fragment_raw, fragment);
@@ -587,7 +587,7 @@ impl Site {
             };
         }
         // No page: the link is left as written and the browser resolves it against the page URL.
-        let resolved = url::percent_decode(&url::resolve(&page.url, parts.path));
+        let resolved = url::percent_decode(&url::resolve(&page.url, parts.path)).into_owned();
         if is_static(&resolved) {
             return Target::Unchecked(Unchecked::StaticFile);
         }
@@ -616,11 +616,10 @@ impl Site {
         let Some(excludes) = &self.excludes else {
             return false;
         };
-        let subject = match fragment {
-            Some(f) => format!("{path}#{f}"),
-            None => path.to_string(),
-        };
-        excludes.is_match(&subject)
+        match fragment {
+            Some(f) => excludes.is_match(&format!("{path}#{f}")),
+            None => excludes.is_match(path),
+        }
     }
 
     /// The ids a page's HTML has: heading ids (Hugo's, with includes), `{#id}`s, and `id`/`name`

@@ -2,6 +2,8 @@
 //! percent escapes, resolving against a page URL the way a browser does, and the page URL and
 //! `GetPage` key of a content file.
 
+use std::borrow::Cow;
+
 /// A link destination split as Go's `url.Parse` splits it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dest<'a> {
@@ -53,9 +55,9 @@ pub fn scheme_of(s: &str) -> Option<&str> {
 
 /// Decodes `%xx` escapes; an escape that is not two hex digits is kept as written, and bytes that
 /// do not form UTF-8 are replaced, so odd input never fails.
-pub fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
+pub fn percent_decode(s: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'%', s.as_bytes()).is_none() {
+        return Cow::Borrowed(s);
     }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -72,7 +74,7 @@ pub fn percent_decode(s: &str) -> String {
         out.push(bytes[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -131,23 +133,36 @@ pub fn remove_dot_segments(path: &str) -> String {
 /// Go's `path.Join` of an absolute directory and a relative reference, cleaned: no trailing
 /// slash, `..` never climbs above `/`.
 pub fn join_clean(dir: &str, reference: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
+    let mut out = String::with_capacity(dir.len() + reference.len() + 1);
     for seg in dir.split('/').chain(reference.split('/')) {
         match seg {
             "" | "." => {}
             ".." => {
-                out.pop();
+                let parent = out.rfind('/').unwrap_or(0);
+                out.truncate(parent);
             }
-            s => out.push(s),
+            s => {
+                out.push('/');
+                out.push_str(s);
+            }
         }
     }
-    format!("/{}", out.join("/"))
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
 }
 
 /// The key `GetPage` finds a page by: lower case, no extension, no `index`/`_index`, no trailing
 /// slash: `/handbook/a/b` for `handbook/a/b.md`, `handbook/a/b/_index.md` and `…/b/index.md`.
 pub fn page_key(path: &str) -> String {
-    let mut p = path.trim_end_matches('/').to_lowercase().replace(' ', "-");
+    let path = path.trim_end_matches('/');
+    // One pass for the usual ASCII path; `to_lowercase` knows the rest of Unicode's rules.
+    let mut p = if path.is_ascii() {
+        path.bytes().map(|b| if b == b' ' { '-' } else { b.to_ascii_lowercase() as char }).collect()
+    } else {
+        path.to_lowercase().replace(' ', "-")
+    };
     for ext in [".md", ".markdown", ".html", ".htm"] {
         if p.ends_with(ext) {
             p.truncate(p.len() - ext.len());
@@ -273,6 +288,10 @@ mod tests {
         assert_eq!(page_url("_index.md"), "/");
         assert_eq!(join_clean("/handbook/a", "../b/c.md"), "/handbook/b/c.md");
         assert_eq!(join_clean("/handbook", "../../../x"), "/x");
+        assert_eq!(join_clean("/", ""), "/");
+        assert_eq!(join_clean("/a", ".."), "/");
+        assert_eq!(join_clean("/a/b", "./c//d/../e/"), "/a/b/c/e");
+        assert_eq!(page_key("Handbook/Σ Team Page/_index.md"), "/handbook/σ-team-page");
         assert_eq!(extension("/images/a.PNG"), Some(".png".into()));
         assert_eq!(extension("/handbook/a/"), None);
         assert_eq!(extension("/handbook/v1.2/"), Some(".2".into()));
