@@ -129,7 +129,9 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(source: &str) -> Self {
-        let mut starts = vec![0];
+        // Sized for lines of 40 bytes or so, so that a page rarely grows it.
+        let mut starts = Vec::with_capacity(source.len() / 40 + 1);
+        starts.push(0);
         starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
         LineIndex { starts }
     }

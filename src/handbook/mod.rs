@@ -704,11 +704,17 @@ impl SiteFiles {
             return SiteFiles::default();
         }
         let mut listing = walk(&content, "", 0);
-        let by_components = |a: &String, b: &String| a.split('/').cmp(b.split('/'));
-        listing.files.sort_unstable_by(by_components);
-        listing.dirs.sort_unstable_by(by_components);
+        listing.files.sort_unstable_by(|a, b| by_components(a, b));
+        listing.dirs.sort_unstable_by(|a, b| by_components(a, b));
         listing
     }
+}
+
+/// Paths in the order of their components (`a/b` before `a-b`): bytes compared with `/` as the
+/// lowest, which is what comparing the split components gives, without splitting.
+fn by_components(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |c: u8| if c == b'/' { 0 } else { u16::from(c) + 1 };
+    a.bytes().map(key).cmp(b.bytes().map(key))
 }
 
 /// Lists Markdown files and directories below `dir` (relative names `rel/...`), directories in
@@ -837,6 +843,16 @@ fn site_prefix(path: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn paths_sort_by_components() {
+        let mut paths = vec!["a-b/c", "a/b/c", "a/b", "a", "a.md", "a/b-c", "a/b/a", "ab", "a/é", "a/z"];
+        let mut want = paths.clone();
+        want.sort_by(|x, y| x.split('/').cmp(y.split('/')));
+        paths.sort_by(|x, y| super::by_components(x, y));
+        assert_eq!(paths, want);
+        assert_eq!(paths[..3], ["a", "a/b", "a/b/a"]);
+    }
+
     #[test]
     fn site_prefix_is_the_directory_above_content() {
         assert_eq!(super::site_prefix("content/handbook/a.md"), "");
