@@ -40,20 +40,31 @@ fi
 # median of a column of numbers
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "n/a"} else if (NR%2) {print a[(NR+1)/2]} else {printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}}'; }
 
-# measure NAME DIR CMD...: runs CMD in DIR $runs times (after one warm-up) and prints medians.
-declare -A WALL CPU RSS
-measure() {
+# once NAME DIR CMD...: one run of CMD in DIR (bench/run_once.py: wall time of the child alone
+# at microsecond resolution, CPU and peak memory from its rusage), appended to $work/NAME.times as
+# "wall cpu-user cpu-sys peak-KB".
+once() {
   local name=$1 dir=$2; shift 2
-  local log=$work/$name.times; : > "$log"
-  (cd "$dir" && "$@" >/dev/null 2>&1) || true
-  for _ in $(seq "$runs"); do
-    (cd "$dir" && /usr/bin/time -f "%e %U %S %M" -o "$log.one" "$@" >/dev/null 2>&1) || true
-    grep -E "^[0-9.]+ " "$log.one" >> "$log" || true  # time prepends a line when the tool exits non-zero
-  done
+  python3 "$here/run_once.py" "$dir" "$@" >> "$work/$name.times"
+}
+
+# summary NAME: medians of the runs recorded for NAME.
+declare -A WALL CPU RSS
+summary() {
+  local name=$1 log=$work/$1.times
   WALL[$name]=$(awk '{print $1}' "$log" | median)
   CPU[$name]=$(awk '{print $2+$3}' "$log" | median)
   RSS[$name]=$(awk '{print $4/1024}' "$log" | median)
   printf '%-22s wall %7ss  cpu %7ss  peak %7.0f MB\n' "$name" "${WALL[$name]}" "${CPU[$name]}" "${RSS[$name]}"
+}
+
+# measure NAME DIR CMD...: one warm-up, then $runs runs, then the medians.
+measure() {
+  local name=$1 dir=$2; shift 2
+  : > "$work/$name.times"
+  (cd "$dir" && "$@" >/dev/null 2>&1) || true
+  for _ in $(seq "$runs"); do once "$name" "$dir" "$@"; done
+  summary "$name"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || a == 0) print "n/a"; else printf "%.1fx", b / a }'; }
@@ -63,15 +74,24 @@ bench_tree() {
   local pages; pages=$(find "$t/content" -name '*.md' | wc -l)
   local mb; mb=$(du -sm "$t/content" | cut -f1)
   echo; echo "== $label: $pages pages, $mb MB of Markdown, $runs runs, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
-  measure "promolint" "$t" "$promolint" check --format json --fail-on never --root "$t"
-  measure "comrak-parse-floor" "$t" "$floor" "$t/content"
+  # promolint and the floor take turns, so both see the same state of the machine and its page
+  # cache; the ratio is also given as the median of the per-turn ratios.
+  : > "$work/promolint.times"; : > "$work/comrak-parse-floor.times"
+  "$promolint" check --format json --fail-on never --root "$t" >/dev/null 2>&1 || true
+  "$floor" "$t/content" >/dev/null 2>&1 || true
+  for _ in $(seq "$runs"); do
+    once "promolint" "$t" "$promolint" check --format json --fail-on never --root "$t"
+    once "comrak-parse-floor" "$t" "$floor" "$t/content"
+  done
+  summary "promolint"
+  summary "comrak-parse-floor"
   if [ "$peers" = 1 ]; then
     [ -x "$work/node/node_modules/.bin/markdownlint-cli2" ] &&
       measure "markdownlint-cli2" "$t" "$work/node/node_modules/.bin/markdownlint-cli2" --config "$work/markdownlint-defaults.jsonc" "content/**/*.md"
     [ -x "$work/venv/bin/rumdl" ] &&
       measure "rumdl" "$t" "$work/venv/bin/rumdl" check --no-cache --no-config content
   fi
-  echo "promolint / comrak floor (wall): $(awk -v a="${WALL[comrak-parse-floor]}" -v b="${WALL[promolint]}" 'BEGIN {printf "%.2fx", b / a}')"
+  echo "promolint / comrak floor (wall): $(awk -v a="${WALL[comrak-parse-floor]}" -v b="${WALL[promolint]}" 'BEGIN {printf "%.2fx", b / a}') of the medians, $(paste -d' ' "$work/promolint.times" "$work/comrak-parse-floor.times" | awk '{print $1 / $5}' | median | awk '{printf "%.2fx", $1}') median of the turns"
   if [ "$peers" = 1 ]; then
     echo "markdownlint-cli2 / promolint (wall): $(ratio "${WALL[promolint]}" "${WALL[markdownlint-cli2]:-n/a}")"
     echo "rumdl / promolint (wall): $(ratio "${WALL[promolint]}" "${WALL[rumdl]:-n/a}")"
