@@ -255,6 +255,47 @@ mod tests {
         }
     }
 
+    /// Many generated front matters, built from the characters YAML treats specially: whatever
+    /// the short path accepts, the parser reads the same.
+    #[test]
+    fn simple_front_matter_agrees_with_the_parser_on_generated_input() {
+        const PIECES: [&str; 40] = [
+            "a", "Z", "x1", " ", "  ", ":", ": ", "-", "_", "#", " #", "'", "\"", "\\", "[", "]", "{", "}", ",", "&",
+            "*", "!", "|", ">", "%", "@", "`", "?", "~", ".", "1", "0x", "yes", "No", "null", "true", "é", "\t", "%20",
+            "::",
+        ];
+        const WORDS: [&str; 10] = ["a", "Z", "x1", "Team page", "é", "yes", "No", "null", "true", "0x"];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut accepted, mut total) = (0, 0);
+        for _ in 0..20_000 {
+            let mut yaml = String::new();
+            for _ in 0..1 + next(3) {
+                yaml.push_str(["title", "description", "a-b", "on", "k_2"][next(5)]);
+                yaml.push_str([": ", ":", ":  "][next(3)]);
+                for i in 0..next(6) {
+                    // Mostly words, so that many values are plain text with special characters in them.
+                    let piece =
+                        if i == 0 || next(2) == 0 { WORDS[next(WORDS.len())] } else { PIECES[next(PIECES.len())] };
+                    yaml.push_str(piece);
+                }
+                yaml.push('\n');
+            }
+            total += 1;
+            if let Some(fast) = simple_mapping(&yaml) {
+                accepted += 1;
+                let parsed = crate::yaml::from_str::<Value>(&yaml);
+                assert_eq!(Some(&fast), parsed.as_ref().ok(), "{yaml:?}");
+            }
+        }
+        assert!(accepted > total / 10, "only {accepted} of {total} generated inputs took the short path");
+    }
+
     #[test]
     fn alias_bomb_is_refused_quickly() {
         let mut y = String::from("---\na: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
