@@ -45,7 +45,7 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "n/a"} else if (NR%2
 # "wall cpu-user cpu-sys peak-KB".
 once() {
   local name=$1 dir=$2; shift 2
-  python3 "$here/run_once.py" "$dir" "$@" >> "$work/$name.times"
+  python3 "$here/run_once.py" "$dir" "$@" >> "$work/$name.times" || echo "$name: run failed" >&2
 }
 
 # summary NAME: medians of the runs recorded for NAME.
@@ -91,7 +91,7 @@ bench_tree() {
     [ -x "$work/venv/bin/rumdl" ] &&
       measure "rumdl" "$t" "$work/venv/bin/rumdl" check --no-cache --no-config content
   fi
-  echo "promolint / comrak floor (wall): $(awk -v a="${WALL[comrak-parse-floor]}" -v b="${WALL[promolint]}" 'BEGIN {printf "%.2fx", b / a}') of the medians, $(paste -d' ' "$work/promolint.times" "$work/comrak-parse-floor.times" | awk '{print $1 / $5}' | median | awk '{printf "%.2fx", $1}') median of the turns"
+  echo "promolint / comrak floor (wall): $(awk -v a="${WALL[comrak-parse-floor]}" -v b="${WALL[promolint]}" 'BEGIN {printf "%.2fx", b / a}') of the medians, $(paste -d' ' "$work/promolint.times" "$work/comrak-parse-floor.times" | awk '$5 > 0 {print $1 / $5}' | median | awk '{printf "%.2fx", $1}') median of the turns"
   if [ "$peers" = 1 ]; then
     echo "markdownlint-cli2 / promolint (wall): $(ratio "${WALL[promolint]}" "${WALL[markdownlint-cli2]:-n/a}")"
     echo "rumdl / promolint (wall): $(ratio "${WALL[promolint]}" "${WALL[rumdl]:-n/a}")"

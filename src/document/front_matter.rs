@@ -120,14 +120,18 @@ fn parse_yaml(text: &str, span: Span) -> FrontMatter {
     }
 }
 
-/// Front matter that is nothing but `key: text` lines (and comments), read without the YAML
+/// Front matter that is nothing but `key: text` lines (and blank lines), read without the YAML
 /// parser: most handbook pages have a title and a description and little else, and a full parse
 /// of each was 5% of a whole-handbook run. Anything this does not fully understand — a value that
 /// YAML could read as something other than the text as written (numbers, booleans, null, dates,
-/// escapes, flow collections, anchors, block scalars, comments), nesting, continuation lines, a
-/// repeated key — is `None`, and the YAML parser decides. Tested against the parser on every page
-/// of the handbook (tests/handbook_corpus.rs).
+/// escapes, flow collections, anchors, block scalars), comments, control characters, nesting,
+/// continuation lines, a repeated key, keys or key counts past the parser's limits — is `None`,
+/// and the YAML parser decides. Tested against the parser on every page of the handbook
+/// (tests/handbook_corpus.rs) and on generated input.
 pub fn simple_mapping(yaml: &str) -> Option<Value> {
+    // The parser refuses simple keys longer than 1,024 characters, and our budget caps nodes.
+    const MAX_KEY: usize = 1_000;
+    const MAX_KEYS: usize = 10_000;
     let mut map = serde_json::Map::new();
     for line in yaml.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -135,7 +139,7 @@ pub fn simple_mapping(yaml: &str) -> Option<Value> {
             continue;
         }
         let key_len = line.bytes().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')).count();
-        if key_len == 0 || !line.as_bytes()[0].is_ascii_alphabetic() {
+        if key_len == 0 || key_len > MAX_KEY || map.len() >= MAX_KEYS || !line.as_bytes()[0].is_ascii_alphabetic() {
             return None;
         }
         let key = &line[..key_len];
@@ -157,7 +161,10 @@ const SPECIAL: [&str; 9] = ["true", "false", "yes", "no", "on", "off", "null", "
 /// A scalar whose value is its text: quoted without escapes, or plain text that starts with a
 /// letter and that YAML cannot read as anything else.
 fn simple_scalar(value: &str) -> Option<&str> {
-    if value.contains(['#', '\t', '\\']) {
+    // YAML breaks lines at a lone `\r` and refuses most control characters; `#` may start a comment.
+    if value.contains(['#', '\\'])
+        || value.chars().any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}'))
+    {
         return None;
     }
     for quote in ['"', '\''] {
@@ -250,6 +257,11 @@ mod tests {
             "a:x\n",
             "a: x\tz\n",
             "on: x\n",
+            "title: a\rb\n",
+            "title: a\r\r\n",
+            "title: a\u{7f}b\n",
+            "title: \"a\u{0}\"\n",
+            "title: a\u{feff}\n",
         ] {
             assert_eq!(simple_mapping(not_simple), None, "{not_simple:?}");
         }
@@ -294,6 +306,9 @@ mod tests {
             }
         }
         assert!(accepted > total / 10, "only {accepted} of {total} generated inputs took the short path");
+        let long_key = format!("{}: x\n", "k".repeat(1_100));
+        assert_eq!(simple_mapping(&long_key), None);
+        assert!(crate::yaml::from_str::<Value>(&long_key).is_err(), "the parser refuses a key that long");
     }
 
     #[test]

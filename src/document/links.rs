@@ -74,7 +74,13 @@ impl PageLinks {
                 Some(&(_, range)) => range,
                 None => {
                     let start = page.text.len();
-                    page.text.push_str(&doc.section_path(heading));
+                    let path = doc.section_path(heading);
+                    // Offsets are u32: a page (size-limited far below 2 GiB) whose section paths
+                    // would pass that keeps the rest of its links without one (it only names a
+                    // finding for the fingerprint).
+                    if start + path.len() + doc.text().len() < u32::MAX as usize {
+                        page.text.push_str(&path);
+                    }
                     let range = (u32_of(start), u32_of(page.text.len()));
                     sections.push((heading, range));
                     range

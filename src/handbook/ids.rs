@@ -237,9 +237,10 @@ fn nested_headings(text: &str, from: usize) -> Vec<(usize, String)> {
     for pos in memchr::memchr_iter(b'#', &bytes[from..]) {
         let at = from + pos;
         // Most `#`s are in link fragments and top-level headings: only one after a list or quote
-        // marker and white space can start such a heading.
+        // marker and white space can start such a heading. (Any non-ASCII byte is stepped over:
+        // the white space between marker and `#` may be Unicode, as `list_item_heading` trims it.)
         let mut before = at;
-        while before > from && matches!(bytes[before - 1], b' ' | b'\t') {
+        while before > from && matches!(bytes[before - 1], b' ' | b'\t' | b'\r' | 0x0b | 0x0c | 0x80..) {
             before -= 1;
         }
         if before == at || before == from || !matches!(bytes[before - 1], b'-' | b'*' | b'+' | b'>' | b'.' | b')') {
@@ -435,10 +436,11 @@ mod tests {
 
     #[test]
     fn list_item_headings_and_footnotes() {
-        let text = "- ### E1/E2: Driven\n\n```\n- # not\n```\n\nA[^a]\n\n[^a]: note\n";
+        let text = "- ### E1/E2: Driven\n\n- \u{a0}### Pasted Space\n\n```\n- # not\n```\n\nA[^a]\n\n[^a]: note\n";
         let doc = Document::parse("content/p.md", DocKind::Handbook, text.to_string());
         let ids = ids_of(&IdSources::of_document(&doc, &|_| Arc::new(IdSources::default())).0);
         assert!(ids.contains("e1e2-driven"), "{ids:?}");
+        assert!(ids.contains("pasted-space"), "{ids:?}");
         assert!(!ids.contains("not"));
         assert!(ids.contains("fn:1") && ids.contains("fnref:1"));
     }

@@ -496,13 +496,13 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 /// (Transpositions move characters without changing the counts.) Folding only makes words look
 /// more alike, so the bound stays a lower bound.
 struct CharCounts {
-    counts: [u16; 128],
+    counts: [u32; 128],
     len: usize,
 }
 
 impl CharCounts {
     fn of(word: &[char]) -> CharCounts {
-        let mut counts = [0u16; 128];
+        let mut counts = [0u32; 128];
         for &c in word {
             let b = &mut counts[c as usize % 128];
             *b = b.saturating_add(1);
