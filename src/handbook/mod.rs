@@ -47,9 +47,6 @@ pub struct Page {
     pub path: Arc<str>,
     /// The page's URL path: `/handbook/a/b/`. Shared with the index by URL.
     pub url: Arc<str>,
-    /// Directory of the source file below `content/`, as `GetPage` resolves relative references
-    /// from it: `/handbook/a`.
-    dir: String,
     /// A leaf bundle's `index.md`: Hugo resolves its references without a `.md` extension from
     /// the directory that holds the bundle, not from the bundle's own directory.
     leaf: bool,
@@ -57,6 +54,19 @@ pub struct Page {
     /// `GetPage` but has no URL, so links to it point back at the linking page.
     pub rendered: Render,
     ids: OnceLock<Arc<IdSet>>,
+}
+
+impl Page {
+    /// Directory of the source file below `content/`, as `GetPage` resolves relative references
+    /// from it: `/handbook/a` (a section without a file: its own URL path). Worked out from the
+    /// path rather than stored: a whole handbook has tens of thousands of pages.
+    fn dir(&self) -> &str {
+        let dir = match self.path.strip_prefix("content").and_then(|p| p.rfind('/').map(|i| &p[..i])) {
+            Some(dir) => dir,
+            None => self.url.trim_end_matches('/'),
+        };
+        if dir.is_empty() { "/" } else { dir }
+    }
 }
 
 /// Hugo's `build.render` option.
@@ -178,21 +188,21 @@ impl PageFacts {
 enum Source {
     /// The caller parsed it: index into the facts.
     Parsed(usize),
-    /// Read here (front matter only), or why it could not be.
-    Read(Result<Placement, String>),
+    /// Read here (front matter only), or why it could not be. Boxed: most files are parsed, and
+    /// there is one of these per file while the index is built.
+    Read(Box<Result<Placement, String>>),
 }
 
 /// A content file, indexed; `page` is `None` for a file Hugo does not publish.
 struct FileEntry {
-    repo: String,
+    repo: Arc<str>,
     source: Source,
     page: Option<PageEntry>,
 }
 
 struct PageEntry {
     key: String,
-    url: String,
-    dir: String,
+    url: Arc<str>,
     leaf: bool,
     /// Alias URLs as lookup keys.
     aliases: Vec<String>,
@@ -208,10 +218,6 @@ fn page_entry(rel: &str, placement: &Placement) -> PageEntry {
         let parent = url.trim_end_matches('/').rsplit_once('/').map_or("", |(p, _)| p);
         url = format!("{parent}/{}/", slug.trim_matches('/').to_lowercase().replace(' ', "-"));
     }
-    let dir = match rel.rfind('/') {
-        Some(i) => format!("/{}", &rel[..i]),
-        None => "/".to_string(),
-    };
     let aliases = placement
         .aliases
         .iter()
@@ -220,7 +226,7 @@ fn page_entry(rel: &str, placement: &Placement) -> PageEntry {
             normalize_url_key(&alias)
         })
         .collect();
-    PageEntry { key: url::page_key(rel), dir, leaf: rel.ends_with("/index.md"), aliases, url }
+    PageEntry { key: url::page_key(rel), leaf: rel.ends_with("/index.md"), aliases, url: url.into() }
 }
 
 /// What front matter decides about where a page lives.
@@ -320,17 +326,16 @@ impl Site {
         let entries: Vec<FileEntry> = files
             .par_iter()
             .map(|rel| {
-                let repo = format!("content/{rel}");
-                let source = match provided.get(repo.as_str()) {
+                let repo: Arc<str> = format!("content/{rel}").into();
+                let source = match provided.get(&*repo) {
                     Some(&i) => Source::Parsed(i),
-                    None => Source::Read(read_placement(&content.join(rel))),
+                    None => Source::Read(Box::new(read_placement(&content.join(rel)))),
                 };
                 // A file whose front matter could not be read is placed by its path alone.
                 let unread = Placement::default();
                 let placement = match &source {
                     Source::Parsed(i) => facts[*i].as_ref().map_or(&unread, |f| &f.placement),
-                    Source::Read(Ok(p)) => p,
-                    Source::Read(Err(_)) => &unread,
+                    Source::Read(read) => read.as_ref().as_ref().unwrap_or(&unread),
                 };
                 let page = (!placement.draft && !in_leaf_bundle(rel)).then(|| page_entry(rel, placement));
                 FileEntry { repo, source, page }
@@ -348,14 +353,16 @@ impl Site {
                     Some(f) => (f.placement.render, Some(f.ids)),
                     None => (Render::Always, None),
                 },
-                Source::Read(Ok(p)) => (p.render, None),
-                Source::Read(Err(reason)) => {
-                    site.skipped.push(Skipped { path: repo.clone(), reason });
-                    (Render::Always, None)
-                }
+                Source::Read(read) => match *read {
+                    Ok(p) => (p.render, None),
+                    Err(reason) => {
+                        site.skipped.push(Skipped { path: repo.to_string(), reason });
+                        (Render::Always, None)
+                    }
+                },
             };
-            let Some(PageEntry { key, url: page_url, dir, leaf, aliases }) = page else {
-                site.unpublished.insert(repo);
+            let Some(PageEntry { key, url: page_url, leaf, aliases }) = page else {
+                site.unpublished.insert(repo.to_string());
                 continue;
             };
             let index = site.pages.len();
@@ -363,11 +370,9 @@ impl Site {
             if let Some(ids) = ids {
                 let _ = known.set(Arc::new(ids));
             }
-            let (repo, page_url): (Arc<str>, Arc<str>) = (repo.into(), page_url.into());
             site.pages.push(Page {
                 path: Arc::clone(&repo),
                 url: Arc::clone(&page_url),
-                dir,
                 leaf,
                 rendered: render,
                 ids: known,
@@ -402,7 +407,6 @@ impl Site {
         self.pages.push(Page {
             path: "".into(),
             url: Arc::clone(&url),
-            dir: key.to_string(),
             leaf: false,
             rendered: Render::Always,
             ids,
@@ -530,9 +534,9 @@ impl Site {
         }
         let page = &self.pages[from];
         let base = if page.leaf && url::extension(reference).as_deref() != Some(".md") {
-            page.dir.rsplit_once('/').map_or("/", |(parent, _)| if parent.is_empty() { "/" } else { parent })
+            page.dir().rsplit_once('/').map_or("/", |(parent, _)| if parent.is_empty() { "/" } else { parent })
         } else {
-            page.dir.as_str()
+            page.dir()
         };
         if let Some(i) = find(url::join_clean(base, reference)) {
             return Some(i);
