@@ -404,13 +404,7 @@ impl Site {
         let index = self.pages.len();
         let ids = OnceLock::new();
         let _ = ids.set(Arc::new(IdSet::default()));
-        self.pages.push(Page {
-            path: "".into(),
-            url: Arc::clone(&url),
-            leaf: false,
-            rendered: Render::Always,
-            ids,
-        });
+        self.pages.push(Page { path: "".into(), url: Arc::clone(&url), leaf: false, rendered: Render::Always, ids });
         self.by_key.insert(key.to_string(), index);
         self.by_url.entry(url).or_insert(index);
     }
