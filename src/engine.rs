@@ -172,7 +172,7 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     let mut pages = Vec::with_capacity(parsed.iter().filter(|p| p.links.is_some()).count());
     for p in parsed {
         outcome.findings.extend(p.findings);
-        outcome.coverage.extend(p.coverage);
+        outcome.coverage.extend(p.coverage.map(|c| *c));
         facts.extend(p.facts);
         pages.extend(p.links);
     }
@@ -230,13 +230,14 @@ impl Clock {
     }
 }
 
-/// What the first pass keeps of one file.
+/// What the first pass keeps of one file. Its parts are boxed: the first pass collects one of
+/// these per file, and most files have no coverage and some no links.
 #[derive(Default)]
 struct Parsed {
     findings: Vec<Finding>,
-    coverage: Option<crate::outcome::Coverage>,
-    facts: Option<PageFacts>,
-    links: Option<PageLinks>,
+    coverage: Option<Box<crate::outcome::Coverage>>,
+    facts: Option<Box<PageFacts>>,
+    links: Option<Box<PageLinks>>,
 }
 
 fn first_pass(doc: Document, req: &LintRequest<'_>, includes: &Includes, in_site: bool) -> Parsed {
@@ -249,17 +250,19 @@ fn first_pass(doc: Document, req: &LintRequest<'_>, includes: &Includes, in_site
         DocKind::Handbook => None,
     };
     let handbook = doc.kind == DocKind::Handbook;
+    // One copy of the path for the page's links and facts: both are kept for every page.
+    let path: std::sync::Arc<str> = doc.path.as_str().into();
     let links = handbook.then(|| {
         let wanted = |dest: &str| link_rules(req.rules).any(|r| r.check.wants_link(dest, req.rules));
-        let mut links = PageLinks::of(&doc, &wanted);
+        let mut links = PageLinks::sharing(&doc, &wanted, std::sync::Arc::clone(&path));
         links.waived = waivers(&doc, req.rules, &mut Vec::new());
         links
     });
     Parsed {
         findings,
-        coverage,
-        facts: (handbook && in_site).then(|| PageFacts::of(&doc, includes)),
-        links: links.filter(|l| !l.is_empty()),
+        coverage: coverage.map(Box::new),
+        facts: (handbook && in_site).then(|| Box::new(PageFacts::sharing(&doc, includes, path))),
+        links: links.filter(|l| !l.is_empty()).map(Box::new),
     }
 }
 

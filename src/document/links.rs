@@ -11,7 +11,8 @@ use crate::diagnostic::Span;
 /// that small and quick to free.
 #[derive(Debug)]
 pub struct PageLinks {
-    pub path: String,
+    /// Shared with the page's [`crate::handbook::PageFacts`].
+    pub path: std::sync::Arc<str>,
     pub kind: DocKind,
     text: String,
     records: Vec<Record>,
@@ -58,8 +59,14 @@ impl PageLinks {
     /// The links of a parsed page whose destination `keep` accepts; `waived` is left for the
     /// caller, which owns waiver rules.
     pub fn of(doc: &Document, keep: &dyn Fn(&str) -> bool) -> PageLinks {
+        PageLinks::sharing(doc, keep, doc.path.as_str().into())
+    }
+
+    /// [`PageLinks::of`] keeping `path` (the document's path) rather than a copy of its own.
+    pub fn sharing(doc: &Document, keep: &dyn Fn(&str) -> bool, path: std::sync::Arc<str>) -> PageLinks {
+        debug_assert_eq!(&*path, doc.path);
         let mut page = PageLinks {
-            path: doc.path.clone(),
+            path,
             kind: doc.kind,
             text: String::new(),
             records: Vec::new(),

@@ -172,15 +172,27 @@ impl Includes {
 /// again: where its front matter places it, and the ids its HTML will have.
 #[derive(Debug)]
 pub struct PageFacts {
-    /// Repository-relative path.
-    path: String,
-    placement: Placement,
+    /// Repository-relative path, shared with the page's links and, in the index, with its page.
+    path: Arc<str>,
+    /// `None` for the placement of nearly every page: where its path puts it.
+    placement: Option<Box<Placement>>,
     ids: IdSet,
 }
 
 impl PageFacts {
     pub fn of(doc: &Document, includes: &Includes) -> PageFacts {
-        PageFacts { path: doc.path.clone(), placement: placement_of(&doc.front_matter), ids: includes.ids_of(doc) }
+        PageFacts::sharing(doc, includes, doc.path.as_str().into())
+    }
+
+    /// [`PageFacts::of`] keeping `path` (the document's path) rather than a copy of its own.
+    pub fn sharing(doc: &Document, includes: &Includes, path: Arc<str>) -> PageFacts {
+        debug_assert_eq!(&*path, doc.path);
+        let placement = placement_of(&doc.front_matter);
+        PageFacts { path, placement: (!placement.is_default()).then(|| Box::new(placement)), ids: includes.ids_of(doc) }
+    }
+
+    fn placement(&self) -> &Placement {
+        self.placement.as_deref().unwrap_or(&DEFAULT_PLACEMENT)
     }
 }
 
@@ -239,6 +251,20 @@ struct Placement {
     aliases: Vec<String>,
 }
 
+/// A page's placement when its front matter says nothing about it.
+static DEFAULT_PLACEMENT: Placement =
+    Placement { draft: false, render: Render::Always, url: None, slug: None, aliases: Vec::new() };
+
+impl Placement {
+    fn is_default(&self) -> bool {
+        !self.draft
+            && self.render == Render::Always
+            && self.url.is_none()
+            && self.slug.is_none()
+            && self.aliases.is_empty()
+    }
+}
+
 impl Site {
     /// Where the site of a run's handbook pages lies: the directory holding the `content/` they are
     /// in (`examples/handbook/`, or empty for the repository root); when pages of several trees
@@ -277,7 +303,7 @@ impl Site {
     ) -> Result<Site, SiteError> {
         let includes = Includes::new(repo_root.join(prefix));
         let docs: Vec<&Document> = docs.into_iter().filter(|d| d.kind == DocKind::Handbook).collect();
-        let facts = docs.par_iter().map(|d| PageFacts::of(d, &includes)).collect();
+        let facts = docs.par_iter().map(|d| Box::new(PageFacts::of(d, &includes))).collect();
         let files = SiteFiles::list(&repo_root.join(prefix));
         Site::build_from(repo_root, prefix, handbook, includes, files, facts)
     }
@@ -291,7 +317,7 @@ impl Site {
         handbook: &HandbookDef,
         includes: Includes,
         files: SiteFiles,
-        facts: Vec<PageFacts>,
+        facts: Vec<Box<PageFacts>>,
     ) -> Result<Site, SiteError> {
         let root = repo_root.join(prefix);
         let mut site = Site { root: root.clone(), prefix: prefix.to_string(), includes, ..Site::default() };
@@ -300,7 +326,7 @@ impl Site {
         let SiteFiles { files, dirs, skipped } = files;
         site.skipped.extend(skipped);
         // Facts of the pages the caller parsed, by site-relative path; taken out as pages are made.
-        let mut facts: Vec<Option<PageFacts>> = facts.into_iter().map(Some).collect();
+        let mut facts: Vec<Option<Box<PageFacts>>> = facts.into_iter().map(Some).collect();
         let provided: FxHashMap<Cow<str>, usize> =
             facts.iter().enumerate().filter_map(|(i, f)| Some((site.repo_path(&f.as_ref()?.path), i))).collect();
 
@@ -326,16 +352,23 @@ impl Site {
         let entries: Vec<FileEntry> = files
             .par_iter()
             .map(|rel| {
-                let repo: Arc<str> = format!("content/{rel}").into();
-                let source = match provided.get(&*repo) {
-                    Some(&i) => Source::Parsed(i),
+                let path = format!("content/{rel}");
+                let parsed = provided.get(path.as_str()).and_then(|&i| Some((i, facts[i].as_deref()?)));
+                // A page the caller parsed already has its path as a shared string: the same one,
+                // when the repository is the site.
+                let repo: Arc<str> = match parsed {
+                    Some((_, f)) if *f.path == path => Arc::clone(&f.path),
+                    _ => path.into(),
+                };
+                let source = match parsed {
+                    Some((i, _)) => Source::Parsed(i),
                     None => Source::Read(Box::new(read_placement(&content.join(rel)))),
                 };
                 // A file whose front matter could not be read is placed by its path alone.
-                let unread = Placement::default();
-                let placement = match &source {
-                    Source::Parsed(i) => facts[*i].as_ref().map_or(&unread, |f| &f.placement),
-                    Source::Read(read) => read.as_ref().as_ref().unwrap_or(&unread),
+                let placement = match (&source, parsed) {
+                    (_, Some((_, f))) => f.placement(),
+                    (Source::Read(read), _) => read.as_ref().as_ref().unwrap_or(&DEFAULT_PLACEMENT),
+                    (Source::Parsed(_), None) => &DEFAULT_PLACEMENT,
                 };
                 let page = (!placement.draft && !in_leaf_bundle(rel)).then(|| page_entry(rel, placement));
                 FileEntry { repo, source, page }
@@ -350,7 +383,7 @@ impl Site {
         for FileEntry { repo, source, page } in entries {
             let (render, ids) = match source {
                 Source::Parsed(i) => match facts[i].take() {
-                    Some(f) => (f.placement.render, Some(f.ids)),
+                    Some(f) => (f.placement().render, Some(f.ids)),
                     None => (Render::Always, None),
                 },
                 Source::Read(read) => match *read {
