@@ -5,8 +5,8 @@ use crate::changes::ChangeSet;
 use crate::checks::CheckContext;
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
-use crate::document::PageLinks;
 use crate::document::{DocKind, Document, FrontMatter};
+use crate::document::{LinkStore, PageLinks};
 use crate::handbook::{Includes, PageFacts, Site, SiteFiles};
 use crate::outcome::LintOutcome;
 use crate::rules::model::AppliesTo;
@@ -146,13 +146,20 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     let in_site = |path: &str| content.as_deref().is_some_and(|c| path.starts_with(c));
     // The site's own listing (it holds pages not linted in this run) is walked alongside: the walk
     // waits on the file system while the parsing keeps the cores busy.
-    let (parsed, site_files): (Vec<Parsed>, Option<SiteFiles>) = rayon::join(
+    let (kept, site_files): (Vec<Kept>, Option<SiteFiles>) = rayon::join(
         || {
             candidates
                 .par_iter()
-                .map(|c| match read_document(c, req.config.max_file_bytes, req.rules) {
-                    Ok(doc) => first_pass(doc, req, &includes, in_site(&c.rel)),
-                    Err(finding) => Parsed { findings: vec![finding], ..Parsed::default() },
+                .fold(Kept::default, |mut kept, c| {
+                    match read_document(c, req.config.max_file_bytes, req.rules) {
+                        Ok(doc) => first_pass(doc, req, &includes, in_site(&c.rel), &mut kept),
+                        Err(finding) => kept.findings.push(finding),
+                    }
+                    kept
+                })
+                .map(|mut kept| {
+                    kept.links.shrink_to_fit();
+                    kept
                 })
                 .collect()
         },
@@ -168,14 +175,15 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
         ..Default::default()
     };
     outcome.root = Some(req.root.clone());
-    let mut facts = Vec::with_capacity(parsed.iter().filter(|p| p.facts.is_some()).count());
-    let mut pages = Vec::with_capacity(parsed.iter().filter(|p| p.links.is_some()).count());
-    for p in parsed {
-        outcome.findings.extend(p.findings);
-        outcome.coverage.extend(p.coverage.map(|c| *c));
-        facts.extend(p.facts);
-        pages.extend(p.links);
+    let mut facts = Vec::with_capacity(kept.iter().map(|k| k.facts.len()).sum());
+    let mut stores = Vec::with_capacity(kept.len());
+    for k in kept {
+        outcome.findings.extend(k.findings);
+        outcome.coverage.extend(k.coverage);
+        facts.extend(k.facts);
+        stores.push(k.links);
     }
+    let pages: Vec<(&LinkStore, usize)> = stores.iter().flat_map(|s| (0..s.len()).map(move |i| (s, i))).collect();
     let has_pages = !facts.is_empty() || !pages.is_empty();
     // Link exclusions of the site are the tree's own `.hugolint.yaml`; the rules'
     // `handbook.exclude_links` are applied by the link checks themselves.
@@ -187,8 +195,10 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     };
 
     clock.lap("index the site");
-    let link_findings: Vec<Finding> =
-        pages.par_iter().flat_map_iter(|page| check_links(page, req.rules, site.as_ref(), req.change)).collect();
+    let link_findings: Vec<Finding> = pages
+        .par_iter()
+        .flat_map_iter(|&(store, i)| check_links(&store.page(i), req.rules, site.as_ref(), req.change))
+        .collect();
     clock.lap("check links");
     outcome.findings.extend(link_findings);
 
@@ -205,7 +215,8 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     }
     outcome.findings.extend(change_findings);
     // Freeing the site index and every page's links takes a while; the caller need not wait.
-    rayon::spawn(move || drop((site, pages)));
+    drop(pages);
+    rayon::spawn(move || drop((site, stores)));
     sort_findings(&mut outcome);
     clock.lap("check the change as a whole, sort");
     outcome.timings = clock.laps;
@@ -230,39 +241,36 @@ impl Clock {
     }
 }
 
-/// What the first pass keeps of one file. Its parts are boxed: the first pass collects one of
-/// these per file, and most files have no coverage and some no links.
+/// What the first pass keeps of the files one task of it handled: their findings, and what the
+/// site index and link checks need later, packed (see [`LinkStore`]).
 #[derive(Default)]
-struct Parsed {
+struct Kept {
     findings: Vec<Finding>,
-    coverage: Option<Box<crate::outcome::Coverage>>,
-    facts: Option<Box<PageFacts>>,
-    links: Option<Box<PageLinks>>,
+    coverage: Vec<crate::outcome::Coverage>,
+    facts: Vec<PageFacts>,
+    links: LinkStore,
 }
 
-fn first_pass(doc: Document, req: &LintRequest<'_>, includes: &Includes, in_site: bool) -> Parsed {
-    let mut findings = check_document(&doc, req.rules, None, req.change);
-    for f in &mut findings {
+fn first_pass(doc: Document, req: &LintRequest<'_>, includes: &Includes, in_site: bool, kept: &mut Kept) {
+    let start = kept.findings.len();
+    kept.findings.extend(check_document(&doc, req.rules, None, req.change));
+    for f in &mut kept.findings[start..] {
         f.position = Some(doc.source.position(&f.span));
     }
-    let coverage = match doc.kind {
-        DocKind::Promotion => crate::checks::promotion::coverage(&doc, req.rules),
-        DocKind::Handbook => None,
-    };
-    let handbook = doc.kind == DocKind::Handbook;
+    if doc.kind == DocKind::Promotion {
+        kept.coverage.extend(crate::checks::promotion::coverage(&doc, req.rules));
+        return;
+    }
     // One copy of the path for the page's links and facts: both are kept for every page.
     let path: std::sync::Arc<str> = doc.path.as_str().into();
-    let links = handbook.then(|| {
-        let wanted = |dest: &str| link_rules(req.rules).any(|r| r.check.wants_link(dest, req.rules));
-        let mut links = PageLinks::sharing(&doc, &wanted, std::sync::Arc::clone(&path));
+    let wanted = |dest: &str| link_rules(req.rules).any(|r| r.check.wants_link(dest, req.rules));
+    let mut links = PageLinks::sharing(&doc, &wanted, std::sync::Arc::clone(&path));
+    if !links.is_empty() {
         links.waived = waivers(&doc, req.rules, &mut Vec::new());
-        links
-    });
-    Parsed {
-        findings,
-        coverage: coverage.map(Box::new),
-        facts: (handbook && in_site).then(|| Box::new(PageFacts::sharing(&doc, includes, path))),
-        links: links.filter(|l| !l.is_empty()).map(Box::new),
+        kept.links.push(links);
+    }
+    if in_site {
+        kept.facts.push(PageFacts::sharing(&doc, includes, path));
     }
 }
 

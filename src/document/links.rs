@@ -50,6 +50,73 @@ pub struct LinkRef<'a> {
     pub is_image: bool,
 }
 
+/// The links of many pages in a few large allocations: what the first pass of a run keeps until
+/// the site is indexed. Kept as one small string, one small vector and a box per page, the links
+/// of a handbook are tens of thousands of small allocations made among the much larger, short-lived
+/// ones of parsing; each pins a page of the allocator that parsing freed around it, and memory then
+/// grows with the number of files well past what the links themselves take.
+#[derive(Debug, Default)]
+pub struct LinkStore {
+    text: String,
+    records: Vec<Record>,
+    pages: Vec<StoredPage>,
+}
+
+#[derive(Debug)]
+struct StoredPage {
+    path: std::sync::Arc<str>,
+    kind: DocKind,
+    text: std::ops::Range<usize>,
+    records: std::ops::Range<usize>,
+    /// Suppressions and waivers: most pages have neither.
+    extra: Option<Box<(Suppressions, Vec<String>)>>,
+}
+
+impl LinkStore {
+    /// Keeps a page's links (nothing for a page without any).
+    pub fn push(&mut self, page: PageLinks) {
+        if page.is_empty() {
+            return;
+        }
+        let text = self.text.len()..self.text.len() + page.text.len();
+        self.text.push_str(&page.text);
+        let records = self.records.len()..self.records.len() + page.records.len();
+        self.records.extend_from_slice(&page.records);
+        let extra = (!page.suppressions.is_empty() || !page.waived.is_empty())
+            .then(|| Box::new((page.suppressions, page.waived)));
+        self.pages.push(StoredPage { path: page.path, kind: page.kind, text, records, extra });
+    }
+
+    /// Gives back unused capacity: a store is kept until the site is indexed.
+    pub fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.records.shrink_to_fit();
+        self.pages.shrink_to_fit();
+    }
+
+    pub fn len(&self) -> usize {
+        self.pages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+
+    /// The links of the `i`th page kept, as they were pushed.
+    pub fn page(&self, i: usize) -> PageLinks {
+        let p = &self.pages[i];
+        let (suppressions, waived) = p.extra.as_deref().cloned().unwrap_or_default();
+        PageLinks {
+            path: std::sync::Arc::clone(&p.path),
+            kind: p.kind,
+            text: self.text[p.text.clone()].to_string(),
+            records: self.records[p.records.clone()].to_vec(),
+            suppressions,
+            waived,
+        }
+    }
+}
+
 /// Offsets into a page's text: pages are size-limited far below 4 GiB before they are parsed.
 fn u32_of(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -211,5 +278,36 @@ mod tests {
         assert_eq!((html.line, html.column, html.end_line), (10, 1, 10));
         let page = PageLinks::of(&doc, &|dest| dest.contains('#'));
         assert_eq!(page.links().map(|l| l.dest).collect::<Vec<_>>(), vec!["b/#x"]);
+    }
+
+    #[test]
+    fn a_store_gives_back_each_page_as_it_was_kept() {
+        let one = "# One\n\n[a](a.md) [b](b.md#x)\n";
+        let two = "# Two\n\n## Sub\n\n<!-- promolint-disable-next-line broken-link -->\n[c](c.md)\n";
+        let docs = [
+            Document::parse("content/one.md", DocKind::Handbook, one.to_string()),
+            Document::parse("content/none.md", DocKind::Handbook, "no links\n".to_string()),
+            Document::parse("content/two.md", DocKind::Handbook, two.to_string()),
+        ];
+        let mut store = LinkStore::default();
+        for doc in &docs {
+            store.push(PageLinks::of(doc, &|_| true));
+        }
+        store.shrink_to_fit();
+        // The page without links is not kept.
+        assert_eq!(store.len(), 2);
+        let summary = |p: &PageLinks| {
+            let links: Vec<String> = p
+                .links()
+                .map(|l| format!("{}@{}:{} in {}", l.dest, l.position.line, l.position.column, l.section))
+                .collect();
+            (p.path.to_string(), links, p.suppressions.is_suppressed("broken-link", 6))
+        };
+        let kept: Vec<_> = (0..store.len()).map(|i| summary(&store.page(i))).collect();
+        let fresh: Vec<_> = [&docs[0], &docs[2]].iter().map(|d| summary(&PageLinks::of(d, &|_| true))).collect();
+        assert_eq!(kept, fresh);
+        assert_eq!(kept[1].1, vec!["c.md@6:1 in two > sub".to_string()]);
+        assert!(kept[1].2, "the second page's suppression is kept");
+        assert!(!kept[0].2);
     }
 }

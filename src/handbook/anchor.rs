@@ -122,13 +122,16 @@ pub fn ids_of(sources: &[IdSource]) -> IdSet {
     factory.into_ids().chain(others).collect()
 }
 
-/// A page's ids, compact: one string holding them all, sorted, and where each ends. A whole
-/// handbook holds on the order of 100,000 ids until its links are checked; one allocation per page
-/// instead of one per id keeps that small and quick to free.
+/// A page's ids, compact: one allocation holding how many there are, where each ends, and then
+/// the ids themselves, sorted. A whole handbook holds on the order of 100,000 ids (a million for
+/// ten copies) until its links are checked; one small allocation per page, made while pages are
+/// parsed and kept to the end, is what keeps that small, quick to free, and from pinning the
+/// memory parsing frees around it.
 #[derive(Default, Clone, PartialEq, Eq)]
 pub struct IdSet {
-    blob: String,
-    ends: Vec<u32>,
+    /// `n` as a little-endian u32, then `n` end offsets (u32, into the ids), then the ids.
+    /// Empty for no ids.
+    bytes: Box<[u8]>,
 }
 
 impl IdSet {
@@ -138,7 +141,7 @@ impl IdSet {
 
     fn position(&self, id: &str) -> Result<usize, usize> {
         let mut lo = 0;
-        let mut hi = self.ends.len();
+        let mut hi = self.len();
         while lo < hi {
             let mid = (lo + hi) / 2;
             match self.get(mid).cmp(id) {
@@ -150,22 +153,30 @@ impl IdSet {
         Err(lo)
     }
 
+    fn word(&self, i: usize) -> usize {
+        let at = 4 * i;
+        self.bytes.get(at..at + 4).map_or(0, |w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]) as usize)
+    }
+
     fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.blob[start..self.ends[i] as usize]
+        let ids = 4 * (1 + self.len());
+        let start = if i == 0 { 0 } else { self.word(i) };
+        let end = self.word(i + 1);
+        // The bytes were written from whole `&str`s at these offsets.
+        self.bytes.get(ids + start..ids + end).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
     }
 
     /// The ids in byte order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        (0..self.ends.len()).map(|i| self.get(i))
+        (0..self.len()).map(|i| self.get(i))
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.word(0)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len() == 0
     }
 }
 
@@ -174,16 +185,23 @@ impl<S: AsRef<str>> FromIterator<S> for IdSet {
         let mut ids: Vec<S> = ids.into_iter().collect();
         ids.sort_unstable_by(|a, b| a.as_ref().cmp(b.as_ref()));
         ids.dedup_by(|a, b| a.as_ref() == b.as_ref());
-        let mut set = IdSet {
-            blob: String::with_capacity(ids.iter().map(|s| s.as_ref().len()).sum()),
-            ends: Vec::with_capacity(ids.len()),
-        };
-        for id in &ids {
-            set.blob.push_str(id.as_ref());
-            // Pages are far below 4 GiB (files are size-limited before parsing).
-            set.ends.push(u32::try_from(set.blob.len()).unwrap_or(u32::MAX));
+        if ids.is_empty() {
+            return IdSet::default();
         }
-        set
+        let text: usize = ids.iter().map(|s| s.as_ref().len()).sum();
+        let mut bytes = Vec::with_capacity(4 * (1 + ids.len()) + text);
+        // Pages are far below 4 GiB (files are size-limited before parsing).
+        let u32_of = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
+        bytes.extend_from_slice(&u32_of(ids.len()));
+        let mut end = 0;
+        for id in &ids {
+            end += id.as_ref().len();
+            bytes.extend_from_slice(&u32_of(end));
+        }
+        for id in &ids {
+            bytes.extend_from_slice(id.as_ref().as_bytes());
+        }
+        IdSet { bytes: bytes.into_boxed_slice() }
     }
 }
 

@@ -53,7 +53,7 @@ pub struct Page {
     /// Whether Hugo writes the page (`build.render`): a page with `render: never` is found by
     /// `GetPage` but has no URL, so links to it point back at the linking page.
     pub rendered: Render,
-    ids: OnceLock<Arc<IdSet>>,
+    ids: OnceLock<IdSet>,
 }
 
 impl Page {
@@ -303,7 +303,7 @@ impl Site {
     ) -> Result<Site, SiteError> {
         let includes = Includes::new(repo_root.join(prefix));
         let docs: Vec<&Document> = docs.into_iter().filter(|d| d.kind == DocKind::Handbook).collect();
-        let facts = docs.par_iter().map(|d| Box::new(PageFacts::of(d, &includes))).collect();
+        let facts = docs.par_iter().map(|d| PageFacts::of(d, &includes)).collect();
         let files = SiteFiles::list(&repo_root.join(prefix));
         Site::build_from(repo_root, prefix, handbook, includes, files, facts)
     }
@@ -317,7 +317,7 @@ impl Site {
         handbook: &HandbookDef,
         includes: Includes,
         files: SiteFiles,
-        facts: Vec<Box<PageFacts>>,
+        facts: Vec<PageFacts>,
     ) -> Result<Site, SiteError> {
         let root = repo_root.join(prefix);
         let mut site = Site { root: root.clone(), prefix: prefix.to_string(), includes, ..Site::default() };
@@ -326,7 +326,7 @@ impl Site {
         let SiteFiles { files, dirs, skipped } = files;
         site.skipped.extend(skipped);
         // Facts of the pages the caller parsed, by site-relative path; taken out as pages are made.
-        let mut facts: Vec<Option<Box<PageFacts>>> = facts.into_iter().map(Some).collect();
+        let mut facts: Vec<Option<PageFacts>> = facts.into_iter().map(Some).collect();
         let provided: FxHashMap<Cow<str>, usize> =
             facts.iter().enumerate().filter_map(|(i, f)| Some((site.repo_path(&f.as_ref()?.path), i))).collect();
 
@@ -353,7 +353,7 @@ impl Site {
             .par_iter()
             .map(|rel| {
                 let path = format!("content/{rel}");
-                let parsed = provided.get(path.as_str()).and_then(|&i| Some((i, facts[i].as_deref()?)));
+                let parsed = provided.get(path.as_str()).and_then(|&i| Some((i, facts[i].as_ref()?)));
                 // A page the caller parsed already has its path as a shared string: the same one,
                 // when the repository is the site.
                 let repo: Arc<str> = match parsed {
@@ -401,7 +401,7 @@ impl Site {
             let index = site.pages.len();
             let known = OnceLock::new();
             if let Some(ids) = ids {
-                let _ = known.set(Arc::new(ids));
+                let _ = known.set(ids);
             }
             site.pages.push(Page {
                 path: Arc::clone(&repo),
@@ -436,7 +436,7 @@ impl Site {
         let url: Arc<str> = if key == "/" { "/".into() } else { format!("{key}/").into() };
         let index = self.pages.len();
         let ids = OnceLock::new();
-        let _ = ids.set(Arc::new(IdSet::default()));
+        let _ = ids.set(IdSet::default());
         self.pages.push(Page { path: "".into(), url: Arc::clone(&url), leaf: false, rendered: Render::Always, ids });
         self.by_key.insert(key.to_string(), index);
         self.by_url.entry(url).or_insert(index);
@@ -655,18 +655,15 @@ impl Site {
 
     /// The ids a page's HTML has: heading ids (Hugo's, with includes), `{#id}`s, and `id`/`name`
     /// attributes of raw HTML. Reads and parses the page the first time it is asked for.
-    pub fn ids(&self, page: usize) -> Arc<IdSet> {
+    pub fn ids(&self, page: usize) -> &IdSet {
         let p = &self.pages[page];
-        Arc::clone(p.ids.get_or_init(|| {
+        p.ids.get_or_init(|| {
             let full = self.root.join(&*p.path);
             match read_text(&full) {
-                Ok(text) => {
-                    let doc = Document::parse(&p.path, DocKind::Handbook, text);
-                    Arc::new(self.ids_from_document(&doc))
-                }
-                Err(_) => Arc::new(IdSet::default()),
+                Ok(text) => self.ids_from_document(&Document::parse(&p.path, DocKind::Handbook, text)),
+                Err(_) => IdSet::default(),
             }
-        }))
+        })
     }
 
     /// Whether page `page` has id `id`.
