@@ -4,7 +4,8 @@
 # memory over several runs, and the ratios.
 #
 #   bench/handbook.sh [TREE]          TREE defaults to ../shared/corpus/handbook, else a generated tree
-#   SCALE=10 bench/handbook.sh        also builds a tree 10x the size (copies of TREE) to show scaling
+#   SCALE=10 bench/handbook.sh        also builds a tree 10x the size (copies of TREE) to show scaling;
+#                                     SCALE="2 5 10" builds and measures each size
 #   RUNS=5 PEERS=0 bench/handbook.sh  runs per tool; PEERS=0 skips markdownlint-cli2 and rumdl
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); crate=$(cd "$here/.." && pwd)
@@ -69,8 +70,10 @@ measure() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || a == 0) print "n/a"; else printf "%.1fx", b / a }'; }
 
+# bench_tree TREE LABEL [PEERS]: the peers run on the handbook itself only (markdownlint-cli2 takes
+# minutes on ten copies).
 bench_tree() {
-  local t=$1 label=$2
+  local t=$1 label=$2 peers=${3:-$peers}
   local pages; pages=$(find "$t/content" -name '*.md' | wc -l)
   local mb; mb=$(du -sm "$t/content" | cut -f1)
   echo; echo "== $label: $pages pages, $mb MB of Markdown, $runs runs, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
@@ -100,15 +103,17 @@ bench_tree() {
 
 bench_tree "$tree" "handbook"
 
-if [ "$scale" -gt 1 ]; then
-  big=$work/scaled-$scale; rm -rf "$big"; mkdir -p "$big/content"
+# SCALE may list several sizes ("2 5 10"): peak memory against the number of pages.
+for n in $scale; do
+  [ "$n" -gt 1 ] || continue
+  big=$work/scaled-$n; rm -rf "$big"; mkdir -p "$big/content"
   cp -r "$tree/assets" "$big/" 2>/dev/null || true
   cp "$tree/.hugolint.yaml" "$big/" 2>/dev/null || true
   for d in "$tree"/content/*/; do
     name=$(basename "$d")
-    for i in $(seq "$scale"); do
+    for i in $(seq "$n"); do
       if [ "$i" = 1 ]; then cp -r "$d" "$big/content/$name"; else cp -r "$d" "$big/content/$name/copy-$i"; fi
     done
   done
-  bench_tree "$big" "handbook x$scale"
-fi
+  bench_tree "$big" "handbook x$n" 0
+done
