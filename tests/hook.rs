@@ -46,12 +46,20 @@ fn fake_promolint(dir: &Path, log: &Path, status: i32) -> PathBuf {
 /// Runs a hook as git would: arguments remote name and URL, the refs on standard input.
 fn run_hook(hook: &Path, promolint: &Path, stdin: &str) -> std::process::ExitStatus {
     use std::io::Write;
-    let mut child = Command::new(hook)
-        .args(["origin", "git@example.invalid:g/p.git"])
-        .env("PROMOLINT", promolint)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut command = Command::new(hook);
+    command.args(["origin", "git@example.invalid:g/p.git"]).env("PROMOLINT", promolint).stdin(Stdio::piped());
+    // Another test's thread may fork while this script is still open for writing, and the child
+    // holds it open until it execs: exec then fails with "text file busy" (ETXTBSY) for a moment.
+    let mut tries = 0;
+    let mut child = loop {
+        match command.spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.unwrap(),
+        }
+    };
     // A hook that does not read its standard input may exit before we finish writing to it.
     if let Err(e) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
         assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing the hook's input: {e}");
