@@ -42,6 +42,10 @@ pub struct Config {
     /// Files larger than this many bytes are reported and skipped.
     #[serde(default = "default_max_file_bytes")]
     pub max_file_bytes: u64,
+    /// Bytes of links a run keeps in memory for the cross-page checks; the rest go to a temporary
+    /// file until they are checked.
+    #[serde(default = "default_link_memory_bytes")]
+    pub link_memory_bytes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -74,6 +78,9 @@ fn default_handbook() -> Vec<String> {
 fn default_max_file_bytes() -> u64 {
     32 * 1024 * 1024
 }
+fn default_link_memory_bytes() -> u64 {
+    8 * 1024 * 1024
+}
 
 impl Default for Config {
     fn default() -> Self {
@@ -88,6 +95,7 @@ impl Default for Config {
             team_file: None,
             labels: Labels::default(),
             max_file_bytes: default_max_file_bytes(),
+            link_memory_bytes: default_link_memory_bytes(),
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::checks::CheckContext;
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
 use crate::document::{DocKind, Document, FrontMatter};
-use crate::document::{LinkStore, PageLinks};
+use crate::document::{LinkStore, PageLinks, Spill};
 use crate::handbook::{Includes, PageFacts, Site, SiteFiles};
 use crate::outcome::LintOutcome;
 use crate::rules::model::AppliesTo;
@@ -15,6 +15,7 @@ use crate::rules::{RuleSet, did_you_mean};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Rule id for files that cannot be linted at all (unreadable, binary, not UTF-8, too large).
@@ -142,6 +143,8 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     let prefix =
         Site::prefix_of(candidates.iter().filter(|c| c.kind != Some(DocKind::Promotion)).map(|c| c.rel.as_str()));
     let includes = Includes::new(req.root.join(prefix.as_deref().unwrap_or("")));
+    // Links past this budget wait for the site index in a temporary file, not in memory.
+    let spill = Arc::new(Spill::new(usize::try_from(req.config.link_memory_bytes).unwrap_or(usize::MAX)));
     let content = prefix.as_deref().map(|p| format!("{p}content/"));
     let in_site = |path: &str| content.as_deref().is_some_and(|c| path.starts_with(c));
     // The site's own listing (it holds pages not linted in this run) is walked alongside: the walk
@@ -150,13 +153,16 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
         || {
             candidates
                 .par_iter()
-                .fold(Kept::default, |mut kept, c| {
-                    match read_document(c, req.config.max_file_bytes, req.rules) {
-                        Ok(doc) => first_pass(doc, req, &includes, in_site(&c.rel), &mut kept),
-                        Err(finding) => kept.findings.push(finding),
-                    }
-                    kept
-                })
+                .fold(
+                    || Kept { links: LinkStore::spilling(Arc::clone(&spill)), ..Kept::default() },
+                    |mut kept, c| {
+                        match read_document(c, req.config.max_file_bytes, req.rules) {
+                            Ok(doc) => first_pass(doc, req, &includes, in_site(&c.rel), &mut kept),
+                            Err(finding) => kept.findings.push(finding),
+                        }
+                        kept
+                    },
+                )
                 .map(|mut kept| {
                     kept.links.shrink_to_fit();
                     kept
@@ -197,7 +203,10 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     clock.lap("index the site");
     let link_findings: Vec<Finding> = pages
         .par_iter()
-        .flat_map_iter(|&(store, i)| check_links(&store.page(i), req.rules, site.as_ref(), req.change))
+        .flat_map_iter(|&(store, i)| match store.page(i) {
+            Ok(page) => check_links(&page, req.rules, site.as_ref(), req.change),
+            Err(e) => vec![links_lost(store, i, &e, req.rules)],
+        })
         .collect();
     clock.lap("check links");
     outcome.findings.extend(link_findings);
@@ -220,6 +229,7 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     sort_findings(&mut outcome);
     clock.lap("check the change as a whole, sort");
     outcome.timings = clock.laps;
+    outcome.links_spilled = spill.spilled();
     outcome
 }
 
@@ -292,6 +302,15 @@ pub fn check_links(page: &PageLinks, rules: &RuleSet, site: Option<&Site>, chang
         !page.suppressions.is_suppressed(&f.rule, line) && !page.waived.contains(&f.rule)
     });
     findings
+}
+
+/// A page whose links were written to the temporary file and cannot be read back: said, not
+/// skipped in silence.
+fn links_lost(store: &LinkStore, i: usize, e: &std::io::Error, rules: &RuleSet) -> Finding {
+    let severity = rules.rule(UNREADABLE).map_or(Severity::Error, |r| r.severity);
+    Finding::new(UNREADABLE, severity, store.path(i), 0..0, format!("this page's links could not be checked: {e}"))
+        .with_help("its links were kept in a temporary file that could not be read back; run again, or raise `link_memory_bytes` in .promolint.yml to keep them in memory")
+        .with_anchor("links")
 }
 
 /// Enabled rules that apply to handbook pages, the only pages whose links are checked.

@@ -71,6 +71,19 @@ fn link_findings_have_positions_and_obey_suppressions_and_waivers() {
 }
 
 #[test]
+fn links_kept_in_a_temporary_file_give_the_same_findings() {
+    let dir = site();
+    let in_memory = findings(dir.path());
+    write(dir.path(), ".promolint.yml", "link_memory_bytes: 0\n");
+    let out = promolint().args(["check", "--timings", "--format", "json", "--root"]).arg(dir.path()).assert().code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("of links waited in a temporary file"), "the links did not go to the file:\n{err}");
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap(), &in_memory);
+    assert_eq!(in_memory.len(), 2);
+}
+
+#[test]
 fn human_output_shows_the_source_line_of_a_link_finding() {
     let dir = site();
     let out = promolint().args(["check", "--root"]).arg(dir.path()).assert().code(1);

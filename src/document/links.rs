@@ -21,7 +21,7 @@ pub struct PageLinks {
     pub waived: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Record {
     dest: (u32, u32),
     section: (u32, u32),
@@ -55,24 +55,155 @@ pub struct LinkRef<'a> {
 /// of a handbook are tens of thousands of small allocations made among the much larger, short-lived
 /// ones of parsing; each pins a page of the allocator that parsing freed around it, and memory then
 /// grows with the number of files well past what the links themselves take.
+///
+/// Once the links the stores of a run hold in memory pass the run's budget (see [`Spill`]), a
+/// store writes what it holds to the run's temporary file and reads each page back when its links
+/// are checked: the links of a handbook ten times the size of GitLab's take no more memory than
+/// those of one.
 #[derive(Debug, Default)]
 pub struct LinkStore {
     text: String,
     records: Vec<Record>,
     pages: Vec<StoredPage>,
+    spill: Option<std::sync::Arc<Spill>>,
 }
 
 #[derive(Debug)]
 struct StoredPage {
     path: std::sync::Arc<str>,
     kind: DocKind,
-    text: std::ops::Range<usize>,
-    records: std::ops::Range<usize>,
+    at: Stored,
     /// Suppressions and waivers: most pages have neither.
     extra: Option<Box<(Suppressions, Vec<String>)>>,
 }
 
+#[derive(Debug)]
+enum Stored {
+    Memory {
+        text: std::ops::Range<usize>,
+        records: std::ops::Range<usize>,
+    },
+    /// In the spill file at `offset`: the page's text, then its records encoded.
+    Spilled {
+        offset: u64,
+        text: u32,
+        records: u32,
+    },
+}
+
+/// The temporary file the link stores of one run spill to, made when first needed (an unnamed
+/// file the system removes when the run ends), and how much the stores hold in memory.
+#[derive(Debug)]
+pub struct Spill {
+    budget: usize,
+    /// A store spills only once it holds this much: fewer, larger writes.
+    min_chunk: usize,
+    in_memory: std::sync::atomic::AtomicUsize,
+    file: std::sync::Mutex<SpillFile>,
+}
+
+#[derive(Debug, Default)]
+struct SpillFile {
+    file: Option<std::sync::Arc<std::fs::File>>,
+    len: u64,
+    /// The file could not be made or written: links stay in memory.
+    failed: bool,
+}
+
+impl Spill {
+    /// Link stores of a run keep up to `budget` bytes of links in memory, the rest on disk.
+    pub fn new(budget: usize) -> Spill {
+        Spill::with_chunk(budget, (budget / 4).min(256 * 1024))
+    }
+
+    fn with_chunk(budget: usize, min_chunk: usize) -> Spill {
+        Spill {
+            budget,
+            min_chunk,
+            in_memory: std::sync::atomic::AtomicUsize::new(0),
+            file: std::sync::Mutex::new(SpillFile::default()),
+        }
+    }
+
+    /// Bytes of links written to the temporary file so far.
+    pub fn spilled(&self) -> u64 {
+        self.file.lock().map_or(0, |f| f.len)
+    }
+
+    fn over_budget(&self) -> bool {
+        self.in_memory.load(std::sync::atomic::Ordering::Relaxed) > self.budget
+    }
+
+    /// Writes `bytes` at the end of the file; where, or `None` if there is no file to write to.
+    fn write(&self, bytes: &[u8]) -> Option<(std::sync::Arc<std::fs::File>, u64)> {
+        let (file, offset) = {
+            let mut f = self.file.lock().ok()?;
+            if f.failed {
+                return None;
+            }
+            if f.file.is_none() {
+                match tempfile::tempfile() {
+                    Ok(file) => f.file = Some(std::sync::Arc::new(file)),
+                    Err(_) => {
+                        f.failed = true;
+                        return None;
+                    }
+                }
+            }
+            let offset = f.len;
+            f.len += bytes.len() as u64;
+            (std::sync::Arc::clone(f.file.as_ref()?), offset)
+        };
+        match write_at(&file, bytes, offset) {
+            Ok(()) => Some((file, offset)),
+            Err(_) => {
+                // What was reserved stays a hole; nothing later is written after a failure.
+                if let Ok(mut f) = self.file.lock() {
+                    f.failed = true;
+                }
+                None
+            }
+        }
+    }
+
+    fn read(&self, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+        let file = self.file.lock().ok().and_then(|f| f.file.clone());
+        let Some(file) = file else {
+            return Err(std::io::Error::other("the temporary file is gone"));
+        };
+        let mut buf = vec![0; len];
+        read_at(&file, &mut buf, offset)?;
+        Ok(buf)
+    }
+}
+
+#[cfg(unix)]
+fn write_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+// Elsewhere links stay in memory.
+#[cfg(not(unix))]
+fn write_at(_: &std::fs::File, _: &[u8], _: u64) -> std::io::Result<()> {
+    Err(std::io::Error::other("spilling links needs positioned writes"))
+}
+
+#[cfg(not(unix))]
+fn read_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<()> {
+    Err(std::io::Error::other("spilling links needs positioned reads"))
+}
+
 impl LinkStore {
+    /// A store whose links go to `spill`'s file once the run's stores hold more than its budget.
+    pub fn spilling(spill: std::sync::Arc<Spill>) -> LinkStore {
+        LinkStore { spill: Some(spill), ..LinkStore::default() }
+    }
+
     /// Keeps a page's links (nothing for a page without any).
     pub fn push(&mut self, page: PageLinks) {
         if page.is_empty() {
@@ -84,7 +215,44 @@ impl LinkStore {
         self.records.extend_from_slice(&page.records);
         let extra = (!page.suppressions.is_empty() || !page.waived.is_empty())
             .then(|| Box::new((page.suppressions, page.waived)));
-        self.pages.push(StoredPage { path: page.path, kind: page.kind, text, records, extra });
+        self.pages.push(StoredPage { path: page.path, kind: page.kind, at: Stored::Memory { text, records }, extra });
+        if let Some(spill) = &self.spill {
+            let added = page.text.len() + page.records.len() * std::mem::size_of::<Record>();
+            spill.in_memory.fetch_add(added, std::sync::atomic::Ordering::Relaxed);
+            if spill.over_budget() && self.in_memory() >= spill.min_chunk {
+                self.spill_out();
+            }
+        }
+    }
+
+    /// Bytes of links this store holds in memory.
+    fn in_memory(&self) -> usize {
+        self.text.len() + self.records.len() * std::mem::size_of::<Record>()
+    }
+
+    /// Writes the pages held in memory to the spill file, in one write, and frees their memory.
+    fn spill_out(&mut self) {
+        let Some(spill) = self.spill.clone() else { return };
+        let mut bytes = Vec::with_capacity(self.text.len() + self.records.len() * Record::BYTES);
+        let mut moved = Vec::new();
+        for (i, p) in self.pages.iter().enumerate() {
+            if let Stored::Memory { text, records } = &p.at {
+                let start = bytes.len();
+                bytes.extend_from_slice(self.text[text.clone()].as_bytes());
+                for r in &self.records[records.clone()] {
+                    r.encode(&mut bytes);
+                }
+                moved.push((i, start, text.len(), records.len()));
+            }
+        }
+        let Some((_, offset)) = spill.write(&bytes) else { return };
+        for (i, start, text, records) in moved {
+            self.pages[i].at =
+                Stored::Spilled { offset: offset + start as u64, text: u32_of(text), records: u32_of(records) };
+        }
+        spill.in_memory.fetch_sub(self.in_memory(), std::sync::atomic::Ordering::Relaxed);
+        self.text = String::new();
+        self.records = Vec::new();
     }
 
     /// Gives back unused capacity: a store is kept until the site is indexed.
@@ -98,21 +266,76 @@ impl LinkStore {
         self.pages.len()
     }
 
+    /// Path of the `i`th page kept.
+    pub fn path(&self, i: usize) -> &str {
+        &self.pages[i].path
+    }
+
     pub fn is_empty(&self) -> bool {
         self.pages.is_empty()
     }
 
-    /// The links of the `i`th page kept, as they were pushed.
-    pub fn page(&self, i: usize) -> PageLinks {
+    /// The links of the `i`th page kept, as they were pushed; an error only when spilled links
+    /// cannot be read back from the temporary file.
+    pub fn page(&self, i: usize) -> std::io::Result<PageLinks> {
         let p = &self.pages[i];
+        let (text, records) = match &p.at {
+            Stored::Memory { text, records } => {
+                (self.text[text.clone()].to_string(), self.records[records.clone()].to_vec())
+            }
+            Stored::Spilled { offset, text, records } => {
+                let Some(spill) = &self.spill else {
+                    return Err(std::io::Error::other("spilled links without a spill file"));
+                };
+                let (text, records) = (*text as usize, *records as usize);
+                let bytes = spill.read(*offset, text + records * Record::BYTES)?;
+                let (text, records) = bytes.split_at(text);
+                let text = std::str::from_utf8(text).map_err(std::io::Error::other)?.to_string();
+                (text, records.chunks_exact(Record::BYTES).map(Record::decode).collect())
+            }
+        };
         let (suppressions, waived) = p.extra.as_deref().cloned().unwrap_or_default();
-        PageLinks {
-            path: std::sync::Arc::clone(&p.path),
-            kind: p.kind,
-            text: self.text[p.text.clone()].to_string(),
-            records: self.records[p.records.clone()].to_vec(),
-            suppressions,
-            waived,
+        Ok(PageLinks { path: std::sync::Arc::clone(&p.path), kind: p.kind, text, records, suppressions, waived })
+    }
+}
+
+impl Record {
+    /// Bytes of an encoded record: ten little-endian u32s and a byte of flags.
+    const BYTES: usize = 41;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        let words = [
+            self.dest.0,
+            self.dest.1,
+            self.section.0,
+            self.section.1,
+            self.span.0,
+            self.span.1,
+            self.line,
+            self.column,
+            self.end_line,
+            self.end_column,
+        ];
+        for w in words {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out.push(u8::from(self.markdown) | (u8::from(self.is_image) << 1));
+    }
+
+    /// From exactly [`Record::BYTES`] bytes written by [`Record::encode`].
+    fn decode(bytes: &[u8]) -> Record {
+        let w = |i: usize| bytes.get(4 * i..4 * i + 4).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let flags = bytes.get(40).copied().unwrap_or(0);
+        Record {
+            dest: (w(0), w(1)),
+            section: (w(2), w(3)),
+            span: (w(4), w(5)),
+            line: w(6),
+            column: w(7),
+            end_line: w(8),
+            end_column: w(9),
+            markdown: flags & 1 != 0,
+            is_image: flags & 2 != 0,
         }
     }
 }
@@ -303,11 +526,79 @@ mod tests {
                 .collect();
             (p.path.to_string(), links, p.suppressions.is_suppressed("broken-link", 6))
         };
-        let kept: Vec<_> = (0..store.len()).map(|i| summary(&store.page(i))).collect();
+        let kept: Vec<_> = (0..store.len()).map(|i| summary(&store.page(i).unwrap())).collect();
         let fresh: Vec<_> = [&docs[0], &docs[2]].iter().map(|d| summary(&PageLinks::of(d, &|_| true))).collect();
         assert_eq!(kept, fresh);
         assert_eq!(kept[1].1, vec!["c.md@6:1 in two > sub".to_string()]);
         assert!(kept[1].2, "the second page's suppression is kept");
         assert!(!kept[0].2);
+    }
+
+    #[test]
+    fn spilled_pages_come_back_as_they_were_kept() {
+        let docs: Vec<Document> = (0..41)
+            .map(|i| {
+                let text = format!(
+                    "---\ntitle: p{i}\npromolint:\n  waive:\n    broken-link: \"moved\"\n---\n# Page {i}\n\n## Part\n\n<!-- promolint-disable-next-line broken-anchor -->\n[a](a-{i}.md#x) and <a href=\"b/{i}/\">b</a> ![i](i{i}.png)\n"
+                );
+                Document::parse(&format!("content/p{i}.md"), DocKind::Handbook, text)
+            })
+            .collect();
+        let fresh = |doc: &Document| {
+            let mut page = PageLinks::of(doc, &|_| true);
+            page.waived = vec!["broken-link".to_string()];
+            page
+        };
+        let same = |a: &PageLinks, b: &PageLinks| {
+            assert_eq!(a.path, b.path);
+            assert_eq!(a.text, b.text);
+            assert_eq!(a.records, b.records);
+            assert_eq!(a.waived, b.waived);
+            assert_eq!(
+                a.suppressions.is_suppressed("broken-anchor", 12),
+                b.suppressions.is_suppressed("broken-anchor", 12)
+            );
+            assert_eq!(a.links().collect::<Vec<_>>(), b.links().collect::<Vec<_>>());
+        };
+        // Two stores share a budget that the first few pages exhaust: later pages of both go to
+        // the file, one chunk at a time, and some stay in memory.
+        let spill = std::sync::Arc::new(Spill::with_chunk(300, 200));
+        let mut stores = [LinkStore::spilling(spill.clone()), LinkStore::spilling(spill.clone())];
+        for (i, doc) in docs.iter().enumerate() {
+            stores[i % 2].push(fresh(doc));
+        }
+        assert!(spill.spilled() > 0, "nothing was written to the spill file");
+        let spilled = stores.iter().flat_map(|s| &s.pages).filter(|p| matches!(p.at, Stored::Spilled { .. })).count();
+        let in_memory = stores.iter().flat_map(|s| &s.pages).filter(|p| matches!(p.at, Stored::Memory { .. })).count();
+        assert!(spilled > 20 && in_memory > 0, "{spilled} spilled, {in_memory} in memory");
+        for (i, doc) in docs.iter().enumerate() {
+            let store = &stores[i % 2];
+            let page = store.page(i / 2).unwrap();
+            assert!(page.suppressions.is_suppressed("broken-anchor", 12), "page {i}");
+            same(&page, &fresh(doc));
+        }
+    }
+
+    #[test]
+    fn records_survive_encoding() {
+        let r = Record {
+            dest: (1, 2),
+            section: (3, u32::MAX),
+            span: (5, 6),
+            line: 7,
+            column: 8,
+            end_line: 9,
+            end_column: 10,
+            markdown: false,
+            is_image: true,
+        };
+        let mut bytes = Vec::new();
+        r.encode(&mut bytes);
+        assert_eq!(bytes.len(), Record::BYTES);
+        assert_eq!(Record::decode(&bytes), r);
+        let r = Record { markdown: true, is_image: false, ..r };
+        bytes.clear();
+        r.encode(&mut bytes);
+        assert_eq!(Record::decode(&bytes), r);
     }
 }

@@ -6,7 +6,7 @@ mod links;
 mod suppress;
 
 pub use front_matter::{FrontMatter, FrontMatterKey, parse_front_matter, simple_mapping};
-pub use links::{LinkRef, LinkStore, PageLinks};
+pub use links::{LinkRef, LinkStore, PageLinks, Spill};
 pub use suppress::Suppressions;
 
 use crate::diagnostic::Span;
