@@ -84,6 +84,23 @@ fn links_kept_in_a_temporary_file_give_the_same_findings() {
 }
 
 #[test]
+fn links_stay_in_memory_when_no_temporary_file_can_be_made() {
+    let dir = site();
+    let in_memory = findings(dir.path());
+    write(dir.path(), ".promolint.yml", "link_memory_bytes: 0\n");
+    let out = promolint()
+        .args(["check", "--timings", "--format", "json", "--root"])
+        .arg(dir.path())
+        .env("TMPDIR", dir.path().join("no-such-directory"))
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(!err.contains("temporary file"), "{err}");
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap(), &in_memory);
+}
+
+#[test]
 fn human_output_shows_the_source_line_of_a_link_finding() {
     let dir = site();
     let out = promolint().args(["check", "--root"]).arg(dir.path()).assert().code(1);

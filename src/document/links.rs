@@ -130,8 +130,10 @@ impl Spill {
         self.file.lock().map_or(0, |f| f.len)
     }
 
-    fn over_budget(&self) -> bool {
+    /// Whether the stores should spill: over budget, with a file to spill to (or none tried yet).
+    fn wanted(&self) -> bool {
         self.in_memory.load(std::sync::atomic::Ordering::Relaxed) > self.budget
+            && self.file.lock().is_ok_and(|f| !f.failed)
     }
 
     /// Writes `bytes` at the end of the file; where, or `None` if there is no file to write to.
@@ -219,7 +221,7 @@ impl LinkStore {
         if let Some(spill) = &self.spill {
             let added = page.text.len() + page.records.len() * std::mem::size_of::<Record>();
             spill.in_memory.fetch_add(added, std::sync::atomic::Ordering::Relaxed);
-            if spill.over_budget() && self.in_memory() >= spill.min_chunk {
+            if self.in_memory() >= spill.min_chunk && spill.wanted() {
                 self.spill_out();
             }
         }

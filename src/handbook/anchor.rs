@@ -124,9 +124,8 @@ pub fn ids_of(sources: &[IdSource]) -> IdSet {
 
 /// A page's ids, compact: one allocation holding how many there are, where each ends, and then
 /// the ids themselves, sorted. A whole handbook holds on the order of 100,000 ids (a million for
-/// ten copies) until its links are checked; one small allocation per page, made while pages are
-/// parsed and kept to the end, is what keeps that small, quick to free, and from pinning the
-/// memory parsing frees around it.
+/// ten copies) until its links are checked; one allocation per page, not one per id (nor a string
+/// and a vector), keeps that small and quick to free.
 #[derive(Default, Clone, PartialEq, Eq)]
 pub struct IdSet {
     /// `n` as a little-endian u32, then `n` end offsets (u32, into the ids), then the ids.
