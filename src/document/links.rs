@@ -58,8 +58,8 @@ pub struct LinkRef<'a> {
 ///
 /// Once the links the stores of a run hold in memory pass the run's budget (see [`Spill`]), a
 /// store writes what it holds to the run's temporary file and reads each page back when its links
-/// are checked: the links of a handbook ten times the size of GitLab's take no more memory than
-/// those of one.
+/// are checked: however large the handbook, its links then take about the budget in memory, plus
+/// a small entry per page (its path, and where its links are).
 #[derive(Debug, Default)]
 pub struct LinkStore {
     text: String,
@@ -137,7 +137,7 @@ impl Spill {
     }
 
     /// Writes `bytes` at the end of the file; where, or `None` if there is no file to write to.
-    fn write(&self, bytes: &[u8]) -> Option<(std::sync::Arc<std::fs::File>, u64)> {
+    fn write(&self, bytes: &[u8]) -> Option<u64> {
         let (file, offset) = {
             let mut f = self.file.lock().ok()?;
             if f.failed {
@@ -157,7 +157,7 @@ impl Spill {
             (std::sync::Arc::clone(f.file.as_ref()?), offset)
         };
         match write_at(&file, bytes, offset) {
-            Ok(()) => Some((file, offset)),
+            Ok(()) => Some(offset),
             Err(_) => {
                 // What was reserved stays a hole; nothing later is written after a failure.
                 if let Ok(mut f) = self.file.lock() {
@@ -247,7 +247,7 @@ impl LinkStore {
                 moved.push((i, start, text.len(), records.len()));
             }
         }
-        let Some((_, offset)) = spill.write(&bytes) else { return };
+        let Some(offset) = spill.write(&bytes) else { return };
         for (i, start, text, records) in moved {
             self.pages[i].at =
                 Stored::Spilled { offset: offset + start as u64, text: u32_of(text), records: u32_of(records) };
