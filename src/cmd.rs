@@ -203,7 +203,10 @@ fn check(args: CheckArgs) -> Result<i32> {
         }
         eprintln!("{:>8.1} ms  in all ({} files)", start.elapsed().as_secs_f64() * 1000.0, outcome.files_checked);
         if outcome.links_spilled > 0 {
-            eprintln!("{:>8} KB  of links waited in a temporary file", outcome.links_spilled.div_ceil(1024));
+            eprintln!(
+                "{:>8} KB  of links and heading ids waited in a temporary file",
+                outcome.links_spilled.div_ceil(1024)
+            );
         }
     }
     Ok(exit_code(&outcome, args.lint.fail_on))

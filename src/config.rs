@@ -42,8 +42,8 @@ pub struct Config {
     /// Files larger than this many bytes are reported and skipped.
     #[serde(default = "default_max_file_bytes")]
     pub max_file_bytes: u64,
-    /// Bytes of links a run keeps in memory for the cross-page checks; the rest go to a temporary
-    /// file until they are checked.
+    /// Bytes of links and heading ids a run keeps in memory for the cross-page checks; the rest
+    /// go to a temporary file until they are checked.
     #[serde(default = "default_link_memory_bytes")]
     pub link_memory_bytes: u64,
 }

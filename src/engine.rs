@@ -143,8 +143,10 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     let prefix =
         Site::prefix_of(candidates.iter().filter(|c| c.kind != Some(DocKind::Promotion)).map(|c| c.rel.as_str()));
     let includes = Includes::new(req.root.join(prefix.as_deref().unwrap_or("")));
-    // Links past this budget wait for the site index in a temporary file, not in memory.
+    // Links and heading ids past this budget wait for the site index in a temporary file, not in
+    // memory.
     let spill = Arc::new(Spill::new(usize::try_from(req.config.link_memory_bytes).unwrap_or(usize::MAX)));
+    let pass = Pass { includes: &includes, spill: &spill };
     let content = prefix.as_deref().map(|p| format!("{p}content/"));
     let in_site = |path: &str| content.as_deref().is_some_and(|c| path.starts_with(c));
     // The site's own listing (it holds pages not linted in this run) is walked alongside: the walk
@@ -157,7 +159,7 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
                     || Kept { links: LinkStore::spilling(Arc::clone(&spill)), ..Kept::default() },
                     |mut kept, c| {
                         match read_document(c, req.config.max_file_bytes, req.rules) {
-                            Ok(doc) => first_pass(doc, req, &includes, in_site(&c.rel), &mut kept),
+                            Ok(doc) => first_pass(doc, req, &pass, in_site(&c.rel), &mut kept),
                             Err(finding) => kept.findings.push(finding),
                         }
                         kept
@@ -195,7 +197,8 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     // `handbook.exclude_links` are applied by the link checks themselves.
     let site = match (prefix.filter(|_| has_pages), site_files) {
         (Some(prefix), Some(files)) => {
-            Site::build_from(&req.root, &prefix, &HandbookDef::default(), includes, files, facts).ok()
+            let spill = Some(Arc::clone(&spill));
+            Site::build_from(&req.root, &prefix, &HandbookDef::default(), includes, files, facts, spill).ok()
         }
         _ => None,
     };
@@ -251,6 +254,12 @@ impl Clock {
     }
 }
 
+/// What every page of the first pass shares.
+struct Pass<'a> {
+    includes: &'a Includes,
+    spill: &'a Spill,
+}
+
 /// What the first pass keeps of the files one task of it handled: their findings, and what the
 /// site index and link checks need later, packed (see [`LinkStore`]).
 #[derive(Default)]
@@ -258,10 +267,14 @@ struct Kept {
     findings: Vec<Finding>,
     coverage: Vec<crate::outcome::Coverage>,
     facts: Vec<PageFacts>,
+    /// Bytes of heading ids held by `facts[shelved..]`, the facts whose ids are still in memory.
+    ids_held: usize,
+    shelved: usize,
     links: LinkStore,
 }
 
-fn first_pass(doc: Document, req: &LintRequest<'_>, includes: &Includes, in_site: bool, kept: &mut Kept) {
+fn first_pass(doc: Document, req: &LintRequest<'_>, page: &Pass<'_>, in_site: bool, kept: &mut Kept) {
+    let Pass { includes, spill } = page;
     let start = kept.findings.len();
     kept.findings.extend(check_document(&doc, req.rules, None, req.change));
     for f in &mut kept.findings[start..] {
@@ -280,7 +293,15 @@ fn first_pass(doc: Document, req: &LintRequest<'_>, includes: &Includes, in_site
         kept.links.push(links);
     }
     if in_site {
-        kept.facts.push(PageFacts::sharing(&doc, includes, path));
+        let facts = PageFacts::sharing(&doc, includes, path);
+        kept.ids_held += facts.ids_bytes();
+        spill.hold(facts.ids_bytes());
+        kept.facts.push(facts);
+        if spill.should_spill(kept.ids_held) {
+            spill.release(PageFacts::shelve(&mut kept.facts[kept.shelved..], spill));
+            kept.ids_held = 0;
+            kept.shelved = kept.facts.len();
+        }
     }
 }
 

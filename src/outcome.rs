@@ -22,8 +22,8 @@ pub struct LintOutcome {
     pub root: Option<std::path::PathBuf>,
     /// How long each phase of the run took, in order (`check --timings`).
     pub timings: Vec<(&'static str, std::time::Duration)>,
-    /// Bytes of links that waited for the cross-page checks in a temporary file, not in memory
-    /// (`link_memory_bytes`).
+    /// Bytes of links and heading ids that waited for the cross-page checks in a temporary file,
+    /// not in memory (`link_memory_bytes`).
     pub links_spilled: u64,
 }
 

@@ -77,7 +77,10 @@ fn links_kept_in_a_temporary_file_give_the_same_findings() {
     write(dir.path(), ".promolint.yml", "link_memory_bytes: 0\n");
     let out = promolint().args(["check", "--timings", "--format", "json", "--root"]).arg(dir.path()).assert().code(1);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(err.contains("of links waited in a temporary file"), "the links did not go to the file:\n{err}");
+    assert!(
+        err.contains("of links and heading ids waited in a temporary file"),
+        "the links did not go to the file:\n{err}"
+    );
     let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["findings"].as_array().unwrap(), &in_memory);
     assert_eq!(in_memory.len(), 2);

@@ -130,6 +130,22 @@ impl Spill {
         self.file.lock().map_or(0, |f| f.len)
     }
 
+    /// Counts `bytes` more held in memory against the budget (links, and heading ids of pages).
+    pub fn hold(&self, bytes: usize) {
+        self.in_memory.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Counts `bytes` that were written to the file as no longer held in memory.
+    pub fn release(&self, bytes: usize) {
+        self.in_memory.fetch_sub(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether a holder of `held` bytes should write them out now: the run is over budget, there
+    /// is a file to spill to (or none tried yet), and `held` is worth one write.
+    pub fn should_spill(&self, held: usize) -> bool {
+        held >= self.min_chunk && self.wanted()
+    }
+
     /// Whether the stores should spill: over budget, with a file to spill to (or none tried yet).
     fn wanted(&self) -> bool {
         self.in_memory.load(std::sync::atomic::Ordering::Relaxed) > self.budget
@@ -137,7 +153,7 @@ impl Spill {
     }
 
     /// Writes `bytes` at the end of the file; where, or `None` if there is no file to write to.
-    fn write(&self, bytes: &[u8]) -> Option<u64> {
+    pub fn write(&self, bytes: &[u8]) -> Option<u64> {
         let (file, offset) = {
             let mut f = self.file.lock().ok()?;
             if f.failed {
@@ -168,7 +184,8 @@ impl Spill {
         }
     }
 
-    fn read(&self, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+    /// `len` bytes written at `offset`.
+    pub fn read(&self, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
         let file = self.file.lock().ok().and_then(|f| f.file.clone());
         let Some(file) = file else {
             return Err(std::io::Error::other("the temporary file is gone"));
@@ -219,9 +236,8 @@ impl LinkStore {
             .then(|| Box::new((page.suppressions, page.waived)));
         self.pages.push(StoredPage { path: page.path, kind: page.kind, at: Stored::Memory { text, records }, extra });
         if let Some(spill) = &self.spill {
-            let added = page.text.len() + page.records.len() * std::mem::size_of::<Record>();
-            spill.in_memory.fetch_add(added, std::sync::atomic::Ordering::Relaxed);
-            if self.in_memory() >= spill.min_chunk && spill.wanted() {
+            spill.hold(page.text.len() + page.records.len() * std::mem::size_of::<Record>());
+            if spill.should_spill(self.in_memory()) {
                 self.spill_out();
             }
         }
@@ -252,7 +268,7 @@ impl LinkStore {
             self.pages[i].at =
                 Stored::Spilled { offset: offset + start as u64, text: u32_of(text), records: u32_of(records) };
         }
-        spill.in_memory.fetch_sub(self.in_memory(), std::sync::atomic::Ordering::Relaxed);
+        spill.release(self.in_memory());
         self.text = String::new();
         self.records = Vec::new();
     }

@@ -177,6 +177,32 @@ impl IdSet {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The set as bytes, to be stored and read back with [`IdSet::from_bytes`].
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// A set from bytes [`IdSet::as_bytes`] gave; `None` if they are not such bytes (a damaged
+    /// temporary file), so the caller can work the ids out again.
+    pub fn from_bytes(bytes: Vec<u8>) -> Option<IdSet> {
+        let set = IdSet { bytes: bytes.into_boxed_slice() };
+        if set.bytes.is_empty() {
+            return Some(set);
+        }
+        let n = set.len();
+        let ids = n.checked_add(1)?.checked_mul(4)?;
+        let text = set.bytes.get(ids..)?;
+        let mut start = 0;
+        for i in 1..=n {
+            let end = set.word(i);
+            if end < start || end > text.len() || std::str::from_utf8(&text[start..end]).is_err() {
+                return None;
+            }
+            start = end;
+        }
+        (start == text.len()).then_some(set)
+    }
 }
 
 impl<S: AsRef<str>> FromIterator<S> for IdSet {
@@ -251,6 +277,18 @@ mod tests {
             assert!(!set.contains(id), "{id}");
         }
         assert!(IdSet::default().is_empty() && !IdSet::default().contains(""));
+        let back = IdSet::from_bytes(set.as_bytes().to_vec()).expect("its own bytes");
+        assert_eq!(back, set);
+        assert_eq!(IdSet::from_bytes(Vec::new()), Some(IdSet::default()));
+        // Damaged bytes are refused, not read as a set.
+        let mut bad = set.as_bytes().to_vec();
+        bad[0] = 200;
+        assert_eq!(IdSet::from_bytes(bad), None);
+        assert_eq!(IdSet::from_bytes(set.as_bytes()[..set.as_bytes().len() - 1].to_vec()), None);
+        let mut split = set.as_bytes().to_vec();
+        let last = split.len() - 1;
+        split[last] = 0xff;
+        assert_eq!(IdSet::from_bytes(split), None);
         assert_eq!(format!("{set:?}"), r#"{"", "a", "ab", "b", "é"}"#);
     }
 

@@ -10,7 +10,7 @@ pub mod anchor;
 mod ids;
 pub mod url;
 
-use crate::document::{DocKind, Document, FrontMatter, parse_front_matter};
+use crate::document::{DocKind, Document, FrontMatter, Spill, parse_front_matter};
 use crate::rules::model::HandbookDef;
 use anchor::{IdSet, ids_of};
 use ids::{IdSources, include_sources_of};
@@ -53,7 +53,32 @@ pub struct Page {
     /// Whether Hugo writes the page (`build.render`): a page with `render: never` is found by
     /// `GetPage` but has no URL, so links to it point back at the linking page.
     pub rendered: Render,
-    ids: OnceLock<IdSet>,
+    ids: PageIds,
+}
+
+/// Where a page's heading ids are.
+#[derive(Debug)]
+enum PageIds {
+    /// Known, or worked out from the page the first time a link needs them.
+    Here(OnceLock<IdSet>),
+    /// In the run's temporary file (see [`PageFacts::shelve`]), read back each time a link
+    /// needs them.
+    Shelved(Shelved),
+}
+
+/// Ids of a page written to the temporary file: where, and how many bytes.
+#[derive(Debug, Clone, Copy)]
+struct Shelved {
+    offset: u64,
+    len: u32,
+}
+
+impl PageIds {
+    fn known(ids: IdSet) -> PageIds {
+        let known = OnceLock::new();
+        let _ = known.set(ids);
+        PageIds::Here(known)
+    }
 }
 
 impl Page {
@@ -132,6 +157,8 @@ pub struct Site {
     /// time one is asked for (a scan of every page per broken link grows with the square of the
     /// site).
     by_name: OnceLock<FxHashMap<String, Vec<usize>>>,
+    /// The temporary file ids of parsed pages were shelved in, if any were.
+    spill: Option<Arc<Spill>>,
 }
 
 /// Include files (`assets/<path>`) as id sources, each read once per run however many pages
@@ -176,7 +203,13 @@ pub struct PageFacts {
     path: Arc<str>,
     /// `None` for the placement of nearly every page: where its path puts it.
     placement: Option<Box<Placement>>,
-    ids: IdSet,
+    ids: FactIds,
+}
+
+#[derive(Debug)]
+enum FactIds {
+    Here(IdSet),
+    Shelved(Shelved),
 }
 
 impl PageFacts {
@@ -188,7 +221,45 @@ impl PageFacts {
     pub fn sharing(doc: &Document, includes: &Includes, path: Arc<str>) -> PageFacts {
         debug_assert_eq!(&*path, doc.path);
         let placement = placement_of(&doc.front_matter);
-        PageFacts { path, placement: (!placement.is_default()).then(|| Box::new(placement)), ids: includes.ids_of(doc) }
+        PageFacts {
+            path,
+            placement: (!placement.is_default()).then(|| Box::new(placement)),
+            ids: FactIds::Here(includes.ids_of(doc)),
+        }
+    }
+
+    /// Bytes of heading ids these facts hold in memory.
+    pub fn ids_bytes(&self) -> usize {
+        match &self.ids {
+            FactIds::Here(ids) => ids.as_bytes().len(),
+            FactIds::Shelved(_) => 0,
+        }
+    }
+
+    /// Writes the heading ids the facts hold in memory to `spill`'s temporary file, in one write,
+    /// and frees them; the site index reads them back when a link needs them. Left in memory if
+    /// the file cannot be written. Returns the bytes freed.
+    pub fn shelve(facts: &mut [PageFacts], spill: &Spill) -> usize {
+        let mut bytes = Vec::with_capacity(facts.iter().map(PageFacts::ids_bytes).sum());
+        let mut moved = Vec::new();
+        for (i, f) in facts.iter().enumerate() {
+            if let FactIds::Here(ids) = &f.ids
+                && !ids.is_empty()
+            {
+                moved.push((i, bytes.len(), ids.as_bytes().len()));
+                bytes.extend_from_slice(ids.as_bytes());
+            }
+        }
+        if moved.is_empty() {
+            return 0;
+        }
+        let Some(offset) = spill.write(&bytes) else { return 0 };
+        for (i, start, len) in moved {
+            // A page's ids are far below 4 GiB (its file is size-limited before parsing).
+            let len = u32::try_from(len).unwrap_or(u32::MAX);
+            facts[i].ids = FactIds::Shelved(Shelved { offset: offset + start as u64, len });
+        }
+        bytes.len()
     }
 
     fn placement(&self) -> &Placement {
@@ -305,7 +376,7 @@ impl Site {
         let docs: Vec<&Document> = docs.into_iter().filter(|d| d.kind == DocKind::Handbook).collect();
         let facts = docs.par_iter().map(|d| PageFacts::of(d, &includes)).collect();
         let files = SiteFiles::list(&repo_root.join(prefix));
-        Site::build_from(repo_root, prefix, handbook, includes, files, facts)
+        Site::build_from(repo_root, prefix, handbook, includes, files, facts, None)
     }
 
     /// [`Site::build_at`] from the site's files ([`SiteFiles::list`] of the site root) and facts
@@ -318,9 +389,10 @@ impl Site {
         includes: Includes,
         files: SiteFiles,
         facts: Vec<PageFacts>,
+        spill: Option<Arc<Spill>>,
     ) -> Result<Site, SiteError> {
         let root = repo_root.join(prefix);
-        let mut site = Site { root: root.clone(), prefix: prefix.to_string(), includes, ..Site::default() };
+        let mut site = Site { root: root.clone(), prefix: prefix.to_string(), includes, spill, ..Site::default() };
         site.excludes = site.load_excludes(&handbook.exclude_links)?;
         let content = root.join("content");
         let SiteFiles { files, dirs, skipped } = files;
@@ -399,17 +471,12 @@ impl Site {
                 continue;
             };
             let index = site.pages.len();
-            let known = OnceLock::new();
-            if let Some(ids) = ids {
-                let _ = known.set(ids);
-            }
-            site.pages.push(Page {
-                path: Arc::clone(&repo),
-                url: Arc::clone(&page_url),
-                leaf,
-                rendered: render,
-                ids: known,
-            });
+            let ids = match ids {
+                Some(FactIds::Here(ids)) => PageIds::known(ids),
+                Some(FactIds::Shelved(at)) => PageIds::Shelved(at),
+                None => PageIds::Here(OnceLock::new()),
+            };
+            site.pages.push(Page { path: Arc::clone(&repo), url: Arc::clone(&page_url), leaf, rendered: render, ids });
             site.by_key.entry(key).or_insert(index);
             if render == Render::Always {
                 site.by_url.entry(page_url).or_insert(index);
@@ -435,8 +502,7 @@ impl Site {
         }
         let url: Arc<str> = if key == "/" { "/".into() } else { format!("{key}/").into() };
         let index = self.pages.len();
-        let ids = OnceLock::new();
-        let _ = ids.set(IdSet::default());
+        let ids = PageIds::known(IdSet::default());
         self.pages.push(Page { path: "".into(), url: Arc::clone(&url), leaf: false, rendered: Render::Always, ids });
         self.by_key.insert(key.to_string(), index);
         self.by_url.entry(url).or_insert(index);
@@ -654,16 +720,25 @@ impl Site {
     }
 
     /// The ids a page's HTML has: heading ids (Hugo's, with includes), `{#id}`s, and `id`/`name`
-    /// attributes of raw HTML. Reads and parses the page the first time it is asked for.
-    pub fn ids(&self, page: usize) -> &IdSet {
+    /// attributes of raw HTML. Reads and parses the page the first time it is asked for, or reads
+    /// the ids back from the temporary file they were shelved in.
+    pub fn ids(&self, page: usize) -> Cow<'_, IdSet> {
         let p = &self.pages[page];
-        p.ids.get_or_init(|| {
-            let full = self.root.join(&*p.path);
-            match read_text(&full) {
-                Ok(text) => self.ids_from_document(&Document::parse(&p.path, DocKind::Handbook, text)),
-                Err(_) => IdSet::default(),
+        match &p.ids {
+            PageIds::Here(ids) => Cow::Borrowed(ids.get_or_init(|| self.read_ids(p))),
+            PageIds::Shelved(at) => {
+                let back = self.spill.as_ref().and_then(|spill| spill.read(at.offset, at.len as usize).ok());
+                // A file that cannot be read back costs a parse of the page, not a wrong answer.
+                Cow::Owned(back.and_then(IdSet::from_bytes).unwrap_or_else(|| self.read_ids(p)))
             }
-        })
+        }
+    }
+
+    fn read_ids(&self, p: &Page) -> IdSet {
+        match read_text(&self.root.join(&*p.path)) {
+            Ok(text) => self.ids_from_document(&Document::parse(&p.path, DocKind::Handbook, text)),
+            Err(_) => IdSet::default(),
+        }
     }
 
     /// Whether page `page` has id `id`.
@@ -901,5 +976,80 @@ mod tests {
         assert_eq!(front_matter_text("---\ntitle: x\n---\nbody"), "title: x\n");
         assert_eq!(front_matter_text("# none\n"), "");
         assert_eq!(front_matter_text("---\nunclosed: x\n"), "unclosed: x\n");
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                copy_dir(&path, &to.join(entry.file_name()));
+            } else {
+                std::fs::copy(&path, to.join(entry.file_name())).unwrap();
+            }
+        }
+    }
+
+    /// A copy of the fixture site, its pages parsed, and the site built from them with ids in
+    /// memory.
+    fn fixture_site() -> (tempfile::TempDir, Vec<Document>, Site) {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/handbook/site"), dir.path());
+        let root = dir.path();
+        let files = SiteFiles::list(root);
+        let docs: Vec<Document> = files
+            .files
+            .iter()
+            .filter(|f| f.ends_with(".md"))
+            .map(|f| {
+                let text = std::fs::read_to_string(root.join("content").join(f)).unwrap();
+                Document::parse(&format!("content/{f}"), DocKind::Handbook, text)
+            })
+            .collect();
+        let site = Site::build(root, &HandbookDef::default(), docs.iter()).unwrap();
+        (dir, docs, site)
+    }
+
+    fn shelved_site(root: &Path, docs: &[Document], spill: Option<Arc<Spill>>, to: &Spill) -> Site {
+        let includes = Includes::new(root.to_path_buf());
+        let mut facts: Vec<PageFacts> = docs.iter().map(|d| PageFacts::of(d, &includes)).collect();
+        let held: usize = facts.iter().map(PageFacts::ids_bytes).sum();
+        assert!(held > 0, "the fixture has headings");
+        assert_eq!(PageFacts::shelve(&mut facts, to), held, "every id written");
+        assert!(facts.iter().all(|f| f.ids_bytes() == 0), "ids still in memory");
+        let files = SiteFiles::list(root);
+        Site::build_from(root, "", &HandbookDef::default(), includes, files, facts, spill).unwrap()
+    }
+
+    #[test]
+    fn shelved_ids_read_back_as_they_were() {
+        let (dir, docs, in_memory) = fixture_site();
+        let spill = Arc::new(Spill::new(0));
+        let site = shelved_site(dir.path(), &docs, Some(Arc::clone(&spill)), &spill);
+        assert!(spill.spilled() > 0);
+        for i in 0..in_memory.pages().len() {
+            let _ = in_memory.ids(i);
+        }
+        // Without the pages, the ids can only come from the file.
+        std::fs::remove_dir_all(dir.path().join("content")).unwrap();
+        assert_eq!(site.pages().len(), in_memory.pages().len());
+        let mut with_ids = 0;
+        for i in 0..site.pages().len() {
+            assert!(matches!(site.pages()[i].ids, PageIds::Shelved(_)) || in_memory.ids(i).is_empty());
+            assert_eq!(*site.ids(i), *in_memory.ids(i), "{}", site.pages()[i].path);
+            with_ids += usize::from(!in_memory.ids(i).is_empty());
+        }
+        assert!(with_ids > 3, "only {with_ids} pages with ids");
+    }
+
+    #[test]
+    fn shelved_ids_that_cannot_be_read_back_are_worked_out_again() {
+        let (dir, docs, in_memory) = fixture_site();
+        let spill = Spill::new(0);
+        // The site is not given the file the ids went to: as if it could not be read.
+        let site = shelved_site(dir.path(), &docs, None, &spill);
+        for i in 0..site.pages().len() {
+            assert_eq!(*site.ids(i), *in_memory.ids(i), "{}", site.pages()[i].path);
+        }
     }
 }
