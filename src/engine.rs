@@ -51,15 +51,24 @@ pub enum EngineError {
     Missing { path: String },
 }
 
-/// A file chosen for linting, before it is read.
+/// A file chosen for linting, before it is read. A whole handbook has tens of thousands: the
+/// path is held once, shared with what the run keeps of the page.
 #[derive(Debug, Clone)]
 pub struct Candidate {
-    pub rel: String,
-    pub abs: PathBuf,
+    pub rel: Arc<str>,
+    /// Where to read it, when that is not the root joined with `rel`.
+    pub abs: Option<PathBuf>,
     /// Size in bytes when known before reading (discovery does not stat every file; reading does).
     pub size: Option<u64>,
     /// Kind from the globs; `None` means "decide from the front matter".
     pub kind: Option<DocKind>,
+}
+
+impl Candidate {
+    /// Where the file is read from, given the repository root.
+    pub fn path(&self, root: &Path) -> PathBuf {
+        self.abs.clone().unwrap_or_else(|| root.join(&*self.rel))
+    }
 }
 
 pub struct Globs {
@@ -114,17 +123,20 @@ pub fn run(req: &LintRequest<'_>) -> Result<LintOutcome, EngineError> {
 pub fn run_discovered(req: &LintRequest<'_>, mut candidates: Vec<Candidate>, discovered: Duration) -> LintOutcome {
     let start = std::time::Instant::now();
     if let Some(only) = &req.only {
-        let only: std::collections::HashSet<&String> = only.iter().collect();
-        candidates.retain(|c| only.contains(&c.rel));
+        let only: std::collections::HashSet<&str> = only.iter().map(String::as_str).collect();
+        candidates.retain(|c| only.contains(&*c.rel));
     }
     if let Some((index, total)) = req.shard {
         let sizes: Vec<(String, u64)> = candidates
             .par_iter()
-            .map(|c| (c.rel.clone(), c.size.or_else(|| std::fs::metadata(&c.abs).ok().map(|m| m.len())).unwrap_or(0)))
+            .map(|c| {
+                let size = c.size.or_else(|| std::fs::metadata(c.path(&req.root)).ok().map(|m| m.len()));
+                (c.rel.to_string(), size.unwrap_or(0))
+            })
             .collect();
         let mine: std::collections::HashSet<String> =
             crate::shard::shard_of(&sizes, index, total).into_iter().collect();
-        candidates.retain(|c| mine.contains(&c.rel));
+        candidates.retain(|c| mine.contains(&*c.rel));
     }
     let discovered = discovered + start.elapsed();
     let mut outcome = lint_candidates(req, candidates);
@@ -140,8 +152,7 @@ pub fn run_discovered(req: &LintRequest<'_>, mut candidates: Vec<Candidate>, dis
 pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> LintOutcome {
     let mut clock = Clock::start();
     // Where the handbook site is, known before parsing so include files can be read while parsing.
-    let prefix =
-        Site::prefix_of(candidates.iter().filter(|c| c.kind != Some(DocKind::Promotion)).map(|c| c.rel.as_str()));
+    let prefix = Site::prefix_of(candidates.iter().filter(|c| c.kind != Some(DocKind::Promotion)).map(|c| &*c.rel));
     let includes = Includes::new(req.root.join(prefix.as_deref().unwrap_or("")));
     // Links and heading ids past this budget wait for the site index in a temporary file, not in
     // memory.
@@ -158,8 +169,8 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
                 .fold(
                     || Kept { links: LinkStore::spilling(Arc::clone(&spill)), ..Kept::default() },
                     |mut kept, c| {
-                        match read_document(c, req.config.max_file_bytes, req.rules) {
-                            Ok(doc) => first_pass(doc, req, &pass, in_site(&c.rel), &mut kept),
+                        match read_document(c, &req.root, req.config.max_file_bytes, req.rules) {
+                            Ok(doc) => first_pass(doc, Arc::clone(&c.rel), req, &pass, in_site(&c.rel), &mut kept),
                             Err(finding) => kept.findings.push(finding),
                         }
                         kept
@@ -273,7 +284,8 @@ struct Kept {
     links: LinkStore,
 }
 
-fn first_pass(doc: Document, req: &LintRequest<'_>, page: &Pass<'_>, in_site: bool, kept: &mut Kept) {
+/// `path` is the document's path, shared by what is kept of it.
+fn first_pass(doc: Document, path: Arc<str>, req: &LintRequest<'_>, page: &Pass<'_>, in_site: bool, kept: &mut Kept) {
     let Pass { includes, spill } = page;
     let start = kept.findings.len();
     kept.findings.extend(check_document(&doc, req.rules, None, req.change));
@@ -284,8 +296,6 @@ fn first_pass(doc: Document, req: &LintRequest<'_>, page: &Pass<'_>, in_site: bo
         kept.coverage.extend(crate::checks::promotion::coverage(&doc, req.rules));
         return;
     }
-    // One copy of the path for the page's links and facts: both are kept for every page.
-    let path: std::sync::Arc<str> = doc.path.as_str().into();
     let wanted = |dest: &str| link_rules(req.rules).any(|r| r.check.wants_link(dest, req.rules));
     let mut links = PageLinks::sharing(&doc, &wanted, std::sync::Arc::clone(&path));
     if !links.is_empty() {
@@ -450,13 +460,13 @@ fn waivers(doc: &Document, rules: &RuleSet, findings: &mut Vec<Finding>) -> Vec<
 }
 
 /// Reads a file and parses it; a file that cannot be linted becomes an `unreadable-file` finding.
-pub fn read_document(c: &Candidate, max_bytes: u64, rules: &RuleSet) -> Result<Document, Finding> {
+pub fn read_document(c: &Candidate, root: &Path, max_bytes: u64, rules: &RuleSet) -> Result<Document, Finding> {
     let severity = rules.rule(UNREADABLE).map_or(Severity::Error, |r| r.severity);
     let fail = |message: String, help: &str| {
         Finding::new(UNREADABLE, severity, &c.rel, 0..0, message).with_help(help.to_string()).with_anchor("file")
     };
     let cannot_read = |e: std::io::Error| fail(format!("cannot read file: {e}"), "check the file's permissions");
-    let mut file = std::fs::File::open(&c.abs).map_err(cannot_read)?;
+    let mut file = std::fs::File::open(c.path(root)).map_err(cannot_read)?;
     let size = match c.size {
         Some(size) => size,
         None => file.metadata().map_err(cannot_read)?.len(),
@@ -506,9 +516,10 @@ pub fn discover(root: &Path, paths: &[PathBuf], globs: &Globs) -> Result<Vec<Can
     if paths.is_empty() {
         out = walk(root, "")
             .into_par_iter()
-            .filter_map(|(rel, abs)| {
+            // The walk's paths are the root joined with `rel`: not kept.
+            .filter_map(|(rel, _)| {
                 let kind = globs.kind(&rel).filter(|_| !globs.excluded(&rel))?;
-                Some(Candidate { rel, abs, size: None, kind: Some(kind) })
+                Some(Candidate { rel: rel.into(), abs: None, size: None, kind: Some(kind) })
             })
             .collect();
     } else {
@@ -518,14 +529,19 @@ pub fn discover(root: &Path, paths: &[PathBuf], globs: &Globs) -> Result<Vec<Can
                 out.extend(walk(p, &relative(root, p)).into_iter().filter_map(|(rel, abs)| {
                     (!globs.excluded(&rel) && rel.ends_with(".md")).then(|| Candidate {
                         kind: globs.kind(&rel),
-                        rel,
-                        abs,
+                        abs: (root.join(&rel) != abs).then_some(abs),
+                        rel: rel.into(),
                         size: None,
                     })
                 }));
             } else {
                 let rel = relative(root, p);
-                out.push(Candidate { kind: globs.kind(&rel), rel, abs: p.clone(), size: Some(meta.len()) });
+                out.push(Candidate {
+                    kind: globs.kind(&rel),
+                    abs: (root.join(&rel) != *p).then(|| p.clone()),
+                    rel: rel.into(),
+                    size: Some(meta.len()),
+                });
             }
         }
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 pub struct LintOutcome {
     pub files_checked: usize,
     /// Every file checked, repository-relative, sorted.
-    pub files: Vec<String>,
+    pub files: Vec<std::sync::Arc<str>>,
     /// Sorted by path, line, column, rule.
     pub findings: Vec<Finding>,
     /// Per promotion document, in path order.

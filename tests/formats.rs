@@ -50,6 +50,7 @@ fn outcome() -> LintOutcome {
     let mut files: Vec<String> = findings.iter().map(|f| f.path.clone()).collect();
     files.sort();
     files.dedup();
+    let files = files.into_iter().map(Arc::from).collect();
     LintOutcome { files_checked: 4, files, findings, coverage: Vec::new(), sources, ..LintOutcome::default() }
 }
 

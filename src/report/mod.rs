@@ -52,8 +52,8 @@ pub fn render(format: Format, outcome: &LintOutcome, ctx: &RenderContext<'_>) ->
 }
 
 fn report_context(outcome: &LintOutcome, ctx: &RenderContext<'_>) -> context::ReportContext {
-    let mut report = context::ReportContext::new(ctx.version)
-        .with_documents(outcome.files.iter().map(String::as_str), ctx.rules_for);
+    let mut report =
+        context::ReportContext::new(ctx.version).with_documents(outcome.files.iter().map(|f| &**f), ctx.rules_for);
     report.rule_descriptions = ctx.descriptions.clone();
     report.fail_on = ctx.fail_on;
     report
