@@ -399,13 +399,26 @@ impl Site {
         site.skipped.extend(skipped);
         // Facts of the pages the caller parsed, by site-relative path; taken out as pages are made.
         let mut facts: Vec<Option<PageFacts>> = facts.into_iter().map(Some).collect();
-        let provided: FxHashMap<Cow<str>, usize> =
-            facts.iter().enumerate().filter_map(|(i, f)| Some((site.repo_path(&f.as_ref()?.path), i))).collect();
+        let provided: FxHashMap<Arc<str>, usize> = facts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let f = f.as_ref()?;
+                let key = match site.repo_path(&f.path) {
+                    Cow::Borrowed(p) if p.len() == f.path.len() => Arc::clone(&f.path),
+                    p => p.into(),
+                };
+                Some((key, i))
+            })
+            .collect();
 
         // A directory with `index.md` is a leaf bundle: other Markdown files inside it are
         // resources of that page, not pages.
-        let leaf_dirs: FxHashSet<&str> =
-            files.iter().filter_map(|f| f.strip_suffix("/index.md").or((f == "index.md").then_some(""))).collect();
+        let leaf_dirs: FxHashSet<String> = files
+            .iter()
+            .filter_map(|f| f.strip_suffix("/index.md").or((f == "index.md").then_some("")))
+            .map(str::to_string)
+            .collect();
         let in_leaf_bundle = |rel: &str| {
             let mut dir = rel;
             let own_index = rel.ends_with("/index.md") || rel == "index.md";
@@ -420,6 +433,41 @@ impl Site {
             false
         };
 
+        // Sized once: growing a table holds the old one and the new one at the same time.
+        site.pages.reserve(files.len() + dirs.len() + 1);
+        site.by_key.reserve(files.len());
+        site.by_url.reserve(files.len());
+        site.by_path.reserve(files.len());
+        // A few thousand files at a time: what is worked out per file waits for the index only
+        // that long, and the listing is freed as it is used.
+        let mut files = files.into_iter();
+        loop {
+            let chunk: Vec<String> = files.by_ref().take(4096).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            site.index_files(&chunk, &content, &provided, &mut facts, &in_leaf_bundle);
+        }
+        // Hugo makes the home page and every top-level section whether or not they have a file.
+        for dir in dirs.iter().filter(|d| !d.contains('/')) {
+            site.sections.insert(dir.clone());
+            site.add_virtual(&format!("/{dir}"));
+        }
+        site.add_virtual("/");
+        site.aliases.retain(|alias, _| !site.by_url.contains_key(alias.as_str()));
+        Ok(site)
+    }
+
+    /// Adds the pages of `files` (below `content/`) to the index, in order; `provided` gives the
+    /// index into `facts` of the pages the caller parsed, whose facts are taken out.
+    fn index_files(
+        &mut self,
+        files: &[String],
+        content: &Path,
+        provided: &FxHashMap<Arc<str>, usize>,
+        facts: &mut [Option<PageFacts>],
+        in_leaf_bundle: &(dyn Fn(&str) -> bool + Sync),
+    ) {
         // Everything about a file that does not depend on the others, worked out in parallel.
         let entries: Vec<FileEntry> = files
             .par_iter()
@@ -446,12 +494,7 @@ impl Site {
                 FileEntry { repo, source, page }
             })
             .collect();
-
-        // Sized once: growing a table holds the old one and the new one at the same time.
-        site.pages.reserve(entries.len() + dirs.len() + 1);
-        site.by_key.reserve(entries.len());
-        site.by_url.reserve(entries.len());
-        site.by_path.reserve(entries.len());
+        let site = self;
         for FileEntry { repo, source, page } in entries {
             let (render, ids) = match source {
                 Source::Parsed(i) => match facts[i].take() {
@@ -486,14 +529,6 @@ impl Site {
                 site.aliases.entry(alias).or_insert(index);
             }
         }
-        // Hugo makes the home page and every top-level section whether or not they have a file.
-        for dir in dirs.iter().filter(|d| !d.contains('/')) {
-            site.sections.insert(dir.clone());
-            site.add_virtual(&format!("/{dir}"));
-        }
-        site.add_virtual("/");
-        site.aliases.retain(|alias, _| !site.by_url.contains_key(alias.as_str()));
-        Ok(site)
     }
 
     fn add_virtual(&mut self, key: &str) {
