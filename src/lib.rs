@@ -15,6 +15,7 @@ pub mod git;
 pub mod gitlab;
 pub mod handbook;
 pub mod hook;
+pub mod memory;
 pub mod outcome;
 pub mod report;
 pub mod rules;
