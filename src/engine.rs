@@ -195,7 +195,7 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     give_back();
     clock.lap("parse and check files");
     // Only the paths are needed from here on: the rest of each candidate goes before the site is
-    // indexed, which is when memory peaks.
+    // indexed.
     let mut outcome = LintOutcome {
         files_checked: candidates.len(),
         files: candidates.into_iter().map(|c| c.rel).collect(),
@@ -294,8 +294,8 @@ struct Kept {
 }
 
 /// `path` is the document's path, shared by what is kept of it.
-fn first_pass(doc: Document, path: Arc<str>, req: &LintRequest<'_>, page: &Pass<'_>, in_site: bool, kept: &mut Kept) {
-    let Pass { includes, spill } = page;
+fn first_pass(doc: Document, path: Arc<str>, req: &LintRequest<'_>, pass: &Pass<'_>, in_site: bool, kept: &mut Kept) {
+    let Pass { includes, spill } = pass;
     let start = kept.findings.len();
     kept.findings.extend(check_document(&doc, req.rules, None, req.change));
     for f in &mut kept.findings[start..] {
