@@ -287,7 +287,8 @@ struct Kept {
     findings: Vec<Finding>,
     coverage: Vec<crate::outcome::Coverage>,
     facts: Vec<PageFacts>,
-    /// Bytes of heading ids held by `facts[shelved..]`, the facts whose ids are still in memory.
+    /// Bytes of heading ids held by `facts[shelved..]`; the facts before were offered to the
+    /// spill file (and keep their ids in memory only if it could not be written).
     ids_held: usize,
     shelved: usize,
     links: LinkStore,

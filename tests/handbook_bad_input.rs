@@ -61,9 +61,9 @@ fn broken_front_matter_and_odd_bytes_are_indexed_without_panic() {
         let _ = site.ids(page);
     }
     let inc = site.page_of("content/handbook/inc.md").unwrap();
-    assert!(site.ids(inc).contains("after"));
+    assert!(site.ids(inc).unwrap().contains("after"));
     let broken = site.page_of("content/handbook/broken.md").unwrap();
-    assert!(site.ids(broken).contains("still-a-page"));
+    assert!(site.ids(broken).unwrap().contains("still-a-page"));
 }
 
 #[test]
@@ -119,7 +119,50 @@ fn unreadable_pages_are_skipped_with_a_reason() {
     let site = Site::build(root, &HandbookDef::default(), std::iter::empty()).unwrap();
     assert!(site.skipped().iter().any(|s| s.path == "content/handbook/secret.md" && s.reason.contains("cannot read")));
     let page = site.page_of("content/handbook/secret.md").unwrap();
-    assert!(site.ids(page).is_empty());
+    assert!(site.ids(page).is_err_and(|e| e.contains("secret.md") && e.contains("cannot read")));
+}
+
+#[test]
+fn a_page_gone_before_its_anchors_are_checked_is_said_not_called_broken() {
+    use promolint::changes::ChangeSet;
+    use promolint::checks::{CheckContext, LinkedPage, lookup};
+    use promolint::diagnostic::Severity;
+    use promolint::document::PageLinks;
+    use promolint::rules::RuleSet;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "content/handbook/from.md",
+        b"---\ntitle: F\n---\nSee [there](gone.md#part) and [here](#top).\n# Top\n",
+    );
+    write(root, "content/handbook/gone.md", b"---\ntitle: G\n---\n## Part\n");
+    let from = Document::parse(
+        "content/handbook/from.md",
+        DocKind::Handbook,
+        fs::read_to_string(root.join("content/handbook/from.md")).unwrap(),
+    );
+    // `gone.md` is indexed but not parsed: its ids are read when a link needs them, and by then
+    // it is gone.
+    let site = Site::build(root, &HandbookDef::default(), [&from]).unwrap();
+    fs::remove_file(root.join("content/handbook/gone.md")).unwrap();
+    let gone = site.page_of("content/handbook/gone.md").unwrap();
+    assert!(site.ids(gone).is_err_and(|e| e.contains("gone.md")));
+    let rules = RuleSet::default();
+    let check = lookup("broken-anchor").unwrap()(&Default::default()).unwrap();
+    let ctx = CheckContext {
+        rule_id: "broken-anchor",
+        severity: Severity::Error,
+        rules: &rules,
+        site: Some(&site),
+        change: &ChangeSet::default(),
+    };
+    let links = PageLinks::of(&from, &|_| true);
+    let mut out = Vec::new();
+    check.check_links(&LinkedPage::new(&links), &ctx, &mut out);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].rule, "unreadable-file");
+    assert!(out[0].message.contains("#part") && out[0].message.contains("gone.md"), "{}", out[0].message);
 }
 
 #[test]

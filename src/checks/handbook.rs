@@ -305,7 +305,13 @@ impl Check for BrokenAnchor {
             let &Target::Page { page, fragment: Some(ref fragment) } = target else {
                 continue;
             };
-            let ids = site.ids(page);
+            let ids = match site.ids(page) {
+                Ok(ids) => ids,
+                Err(e) => {
+                    out.push(ids_unreadable(ctx, &doc.path, &link, fragment, &e));
+                    continue;
+                }
+            };
             let target = &site.pages()[page];
             if ids.contains(fragment) || self.0.matches(ctx, &target.url, Some(fragment)) {
                 continue;
@@ -331,6 +337,21 @@ impl Check for BrokenAnchor {
             out.push(finding);
         }
     }
+}
+
+/// A fragment link whose target page's ids cannot be had (the page went unreadable during the
+/// run): said on the link, not reported as a broken anchor nor passed over.
+fn ids_unreadable(ctx: &CheckContext<'_>, path: &str, link: &LinkRef<'_>, fragment: &str, e: &str) -> Finding {
+    let severity = ctx.rules.rule(crate::engine::UNREADABLE).map_or(crate::diagnostic::Severity::Error, |r| r.severity);
+    Finding::new(
+        crate::engine::UNREADABLE,
+        severity,
+        path,
+        link.span.clone(),
+        format!("`#{fragment}` could not be checked: the page it points to cannot be read ({e})"),
+    )
+    .with_help("check that the page exists and is readable, then run again")
+    .with_anchor(format!("ids|{}", link.dest))
 }
 
 /// A handbook link written as an absolute URL to the handbook's own host.

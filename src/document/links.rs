@@ -91,8 +91,8 @@ enum Stored {
     },
 }
 
-/// The temporary file the link stores of one run spill to, made when first needed (an unnamed
-/// file the system removes when the run ends), and how much the stores hold in memory.
+/// The temporary file the link stores and heading ids of one run spill to, made when first needed
+/// (an unnamed file the system removes when the run ends), and how much they hold in memory.
 #[derive(Debug)]
 pub struct Spill {
     budget: usize,
@@ -105,13 +105,16 @@ pub struct Spill {
 #[derive(Debug, Default)]
 struct SpillFile {
     file: Option<std::sync::Arc<std::fs::File>>,
+    /// Bytes reserved: the offset of the next write.
     len: u64,
-    /// The file could not be made or written: links stay in memory.
+    /// Bytes written and readable.
+    written: u64,
+    /// The file could not be made or written: links and ids stay in memory.
     failed: bool,
 }
 
 impl Spill {
-    /// Link stores of a run keep up to `budget` bytes of links in memory, the rest on disk.
+    /// A run keeps up to `budget` bytes of links and heading ids in memory, the rest on disk.
     pub fn new(budget: usize) -> Spill {
         Spill::with_chunk(budget, (budget / 4).min(256 * 1024))
     }
@@ -125,9 +128,9 @@ impl Spill {
         }
     }
 
-    /// Bytes of links written to the temporary file so far.
+    /// Bytes of links and ids written to the temporary file so far.
     pub fn spilled(&self) -> u64 {
-        self.file.lock().map_or(0, |f| f.len)
+        self.file.lock().map_or(0, |f| f.written)
     }
 
     /// Counts `bytes` more held in memory against the budget (links, and heading ids of pages).
@@ -173,7 +176,12 @@ impl Spill {
             (std::sync::Arc::clone(f.file.as_ref()?), offset)
         };
         match write_at(&file, bytes, offset) {
-            Ok(()) => Some(offset),
+            Ok(()) => {
+                if let Ok(mut f) = self.file.lock() {
+                    f.written += bytes.len() as u64;
+                }
+                Some(offset)
+            }
             Err(_) => {
                 // What was reserved stays a hole; nothing later is written after a failure.
                 if let Ok(mut f) = self.file.lock() {

@@ -756,29 +756,37 @@ impl Site {
 
     /// The ids a page's HTML has: heading ids (Hugo's, with includes), `{#id}`s, and `id`/`name`
     /// attributes of raw HTML. Reads and parses the page the first time it is asked for, or reads
-    /// the ids back from the temporary file they were shelved in.
-    pub fn ids(&self, page: usize) -> Cow<'_, IdSet> {
+    /// the ids back from the temporary file they were shelved in. An error says why neither
+    /// worked: the page cannot be read (any more).
+    pub fn ids(&self, page: usize) -> Result<Cow<'_, IdSet>, String> {
         let p = &self.pages[page];
         match &p.ids {
-            PageIds::Here(ids) => Cow::Borrowed(ids.get_or_init(|| self.read_ids(p))),
+            PageIds::Here(known) => match known.get() {
+                Some(ids) => Ok(Cow::Borrowed(ids)),
+                None => {
+                    let ids = self.read_ids(p)?;
+                    Ok(Cow::Borrowed(known.get_or_init(|| ids)))
+                }
+            },
             PageIds::Shelved(at) => {
                 let back = self.spill.as_ref().and_then(|spill| spill.read(at.offset, at.len as usize).ok());
                 // A file that cannot be read back costs a parse of the page, not a wrong answer.
-                Cow::Owned(back.and_then(IdSet::from_bytes).unwrap_or_else(|| self.read_ids(p)))
+                match back.and_then(IdSet::from_bytes) {
+                    Some(ids) => Ok(Cow::Owned(ids)),
+                    None => self.read_ids(p).map(Cow::Owned),
+                }
             }
         }
     }
 
-    fn read_ids(&self, p: &Page) -> IdSet {
-        match read_text(&self.root.join(&*p.path)) {
-            Ok(text) => self.ids_from_document(&Document::parse(&p.path, DocKind::Handbook, text)),
-            Err(_) => IdSet::default(),
-        }
+    fn read_ids(&self, p: &Page) -> Result<IdSet, String> {
+        let text = read_text(&self.root.join(&*p.path)).map_err(|e| format!("`{}`: {e}", p.path))?;
+        Ok(self.ids_from_document(&Document::parse(&p.path, DocKind::Handbook, text)))
     }
 
     /// Whether page `page` has id `id`.
     pub fn has_id(&self, page: usize, id: &str) -> bool {
-        self.ids(page).contains(id)
+        self.ids(page).is_ok_and(|ids| ids.contains(id))
     }
 
     /// The ids a parsed document produces on this site (its includes read from `assets/`).
@@ -1060,19 +1068,21 @@ mod tests {
     fn shelved_ids_read_back_as_they_were() {
         let (dir, docs, in_memory) = fixture_site();
         let spill = Arc::new(Spill::new(0));
+        // Links are written first in a run: the ids do not start at the file's start.
+        assert_eq!(spill.write(b"links of other pages"), Some(0));
         let site = shelved_site(dir.path(), &docs, Some(Arc::clone(&spill)), &spill);
         assert!(spill.spilled() > 0);
         for i in 0..in_memory.pages().len() {
-            let _ = in_memory.ids(i);
+            in_memory.ids(i).unwrap();
         }
         // Without the pages, the ids can only come from the file.
         std::fs::remove_dir_all(dir.path().join("content")).unwrap();
         assert_eq!(site.pages().len(), in_memory.pages().len());
         let mut with_ids = 0;
         for i in 0..site.pages().len() {
-            assert!(matches!(site.pages()[i].ids, PageIds::Shelved(_)) || in_memory.ids(i).is_empty());
-            assert_eq!(*site.ids(i), *in_memory.ids(i), "{}", site.pages()[i].path);
-            with_ids += usize::from(!in_memory.ids(i).is_empty());
+            assert!(matches!(site.pages()[i].ids, PageIds::Shelved(_)) || in_memory.ids(i).unwrap().is_empty());
+            assert_eq!(site.ids(i), in_memory.ids(i), "{}", site.pages()[i].path);
+            with_ids += usize::from(!in_memory.ids(i).unwrap().is_empty());
         }
         assert!(with_ids > 3, "only {with_ids} pages with ids");
     }
@@ -1084,7 +1094,14 @@ mod tests {
         // The site is not given the file the ids went to: as if it could not be read.
         let site = shelved_site(dir.path(), &docs, None, &spill);
         for i in 0..site.pages().len() {
-            assert_eq!(*site.ids(i), *in_memory.ids(i), "{}", site.pages()[i].path);
+            assert_eq!(site.ids(i), in_memory.ids(i), "{}", site.pages()[i].path);
+        }
+        // A file whose bytes there are not ids (damaged): the same.
+        let other = Arc::new(Spill::new(0));
+        assert_eq!(other.write(&vec![0xff; 1 << 16]), Some(0));
+        let site = shelved_site(dir.path(), &docs, Some(other), &spill);
+        for i in 0..site.pages().len() {
+            assert_eq!(site.ids(i), in_memory.ids(i), "{}", site.pages()[i].path);
         }
     }
 }
