@@ -222,6 +222,9 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
         _ => None,
     };
 
+    if let Some(site) = &site {
+        outcome.findings.extend(site.unlisted().iter().map(|s| unlisted(s, req.rules)));
+    }
     give_back();
     clock.lap("index the site");
     let link_findings: Vec<Finding> = pages
@@ -352,6 +355,15 @@ fn links_lost(store: &LinkStore, i: usize, e: &std::io::Error, rules: &RuleSet) 
     Finding::new(UNREADABLE, severity, store.path(i), 0..0, format!("this page's links could not be checked: {e}"))
         .with_help("its links were kept in a temporary file that could not be read back; run again, or raise `link_memory_bytes` in .promolint.yml to keep them in memory")
         .with_anchor("links")
+}
+
+/// A directory of the site that could not be listed: its pages are not in the index, so links to
+/// them are reported as broken; the reason is said once, on the directory.
+fn unlisted(dir: &crate::handbook::Skipped, rules: &RuleSet) -> Finding {
+    let severity = rules.rule(UNREADABLE).map_or(Severity::Error, |r| r.severity);
+    Finding::new(UNREADABLE, severity, &dir.path, 0..0, format!("{}: its pages are not in the site index", dir.reason))
+        .with_help("links to its pages are reported as broken; make the directory readable, or move its pages up")
+        .with_anchor("directory")
 }
 
 /// Enabled rules that apply to handbook pages, the only pages whose links are checked.

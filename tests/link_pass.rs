@@ -173,3 +173,17 @@ fn changed_pages_are_checked_against_the_whole_site() {
         .collect();
     assert_eq!(got, vec![("broken-anchor", "content/handbook/page.md", 47)], "{v}");
 }
+
+#[test]
+fn a_directory_the_site_index_cannot_list_is_reported_once() {
+    let dir = site();
+    // Deeper than the index walks: a symlink trick or a mistake, and its pages are not indexed.
+    let deep = (0..70).map(|_| "d").collect::<Vec<_>>().join("/");
+    write(dir.path(), &format!("content/handbook/{deep}/page.md"), "---\ntitle: Deep\n---\n# Deep\n");
+    let got = findings(dir.path());
+    let unlisted: Vec<&Value> = got.iter().filter(|f| f["rule"] == "unreadable-file").collect();
+    assert_eq!(unlisted.len(), 1, "{got:#?}");
+    let path = unlisted[0]["path"].as_str().unwrap();
+    assert!(path.starts_with("content/handbook/d/d/") && !path.ends_with(".md"), "{path}");
+    assert!(unlisted[0]["message"].as_str().unwrap().contains("too deep"), "{:?}", unlisted[0]);
+}

@@ -153,6 +153,9 @@ pub struct Site {
     excludes: Option<RegexSet>,
     includes: Includes,
     skipped: Vec<Skipped>,
+    /// Directories below `content/` that could not be listed (repository-relative paths): their
+    /// pages are missing from the index.
+    unlisted: Vec<Skipped>,
     /// Pages by the last segment of their URL, for "did you mean" on broken links; built the first
     /// time one is asked for (a scan of every page per broken link grows with the square of the
     /// site).
@@ -396,7 +399,7 @@ impl Site {
         site.excludes = site.load_excludes(&handbook.exclude_links)?;
         let content = root.join("content");
         let SiteFiles { files, dirs, skipped } = files;
-        site.skipped.extend(skipped);
+        site.unlisted = skipped.into_iter().map(|s| Skipped { path: format!("{prefix}{}", s.path), ..s }).collect();
         // Facts of the pages the caller parsed, by site-relative path; taken out as pages are made.
         let mut facts: Vec<Option<PageFacts>> = facts.into_iter().map(Some).collect();
         let provided: FxHashMap<Arc<str>, usize> = facts
@@ -593,6 +596,12 @@ impl Site {
     /// Files that could not be indexed, with the reason, for the caller to report.
     pub fn skipped(&self) -> &[Skipped] {
         &self.skipped
+    }
+
+    /// Directories below `content/` that could not be listed, with the reason (paths
+    /// repository-relative), for the caller to report: links to their pages look broken.
+    pub fn unlisted(&self) -> &[Skipped] {
+        &self.unlisted
     }
 
     /// Pages whose URL ends with the segment `name` (`/…/name/`).
