@@ -351,8 +351,7 @@ pub fn check_links(page: &PageLinks, rules: &RuleSet, site: Option<&Site>, chang
 /// A page whose links were written to the temporary file and cannot be read back: said, not
 /// skipped in silence.
 fn links_lost(store: &LinkStore, i: usize, e: &std::io::Error, rules: &RuleSet) -> Finding {
-    let severity = rules.rule(UNREADABLE).map_or(Severity::Error, |r| r.severity);
-    Finding::new(UNREADABLE, severity, store.path(i), 0..0, format!("this page's links could not be checked: {e}"))
+    unreadable(rules, store.path(i), 0..0, format!("this page's links could not be checked: {e}"))
         .with_help("its links were kept in a temporary file that could not be read back; run again, or raise `link_memory_bytes` in .promolint.yml to keep them in memory")
         .with_anchor("links")
 }
@@ -360,8 +359,7 @@ fn links_lost(store: &LinkStore, i: usize, e: &std::io::Error, rules: &RuleSet) 
 /// A directory of the site that could not be listed: its pages are not in the index, so links to
 /// them are reported as broken; the reason is said once, on the directory.
 fn unlisted(dir: &crate::handbook::Skipped, rules: &RuleSet) -> Finding {
-    let severity = rules.rule(UNREADABLE).map_or(Severity::Error, |r| r.severity);
-    Finding::new(UNREADABLE, severity, &dir.path, 0..0, format!("{}: its pages are not in the site index", dir.reason))
+    unreadable(rules, &dir.path, 0..0, format!("{}: its pages are not in the site index", dir.reason))
         .with_help("links to its pages are reported as broken; make the directory readable, or move its pages up")
         .with_anchor("directory")
 }
@@ -481,11 +479,16 @@ fn waivers(doc: &Document, rules: &RuleSet, findings: &mut Vec<Finding>) -> Vec<
     out
 }
 
+/// An `unreadable-file` finding at the severity the rules give it.
+pub fn unreadable(rules: &RuleSet, path: &str, span: crate::diagnostic::Span, message: String) -> Finding {
+    let severity = rules.rule(UNREADABLE).map_or(Severity::Error, |r| r.severity);
+    Finding::new(UNREADABLE, severity, path, span, message)
+}
+
 /// Reads a file and parses it; a file that cannot be linted becomes an `unreadable-file` finding.
 pub fn read_document(c: &Candidate, root: &Path, max_bytes: u64, rules: &RuleSet) -> Result<Document, Finding> {
-    let severity = rules.rule(UNREADABLE).map_or(Severity::Error, |r| r.severity);
     let fail = |message: String, help: &str| {
-        Finding::new(UNREADABLE, severity, &c.rel, 0..0, message).with_help(help.to_string()).with_anchor("file")
+        unreadable(rules, &c.rel, 0..0, message).with_help(help.to_string()).with_anchor("file")
     };
     let cannot_read = |e: std::io::Error| fail(format!("cannot read file: {e}"), "check the file's permissions");
     let mut file = std::fs::File::open(c.path(root)).map_err(cannot_read)?;

@@ -342,10 +342,8 @@ impl Check for BrokenAnchor {
 /// A fragment link whose target page's ids cannot be had (the page went unreadable during the
 /// run): said on the link, not reported as a broken anchor nor passed over.
 fn ids_unreadable(ctx: &CheckContext<'_>, path: &str, link: &LinkRef<'_>, fragment: &str, e: &str) -> Finding {
-    let severity = ctx.rules.rule(crate::engine::UNREADABLE).map_or(crate::diagnostic::Severity::Error, |r| r.severity);
-    Finding::new(
-        crate::engine::UNREADABLE,
-        severity,
+    crate::engine::unreadable(
+        ctx.rules,
         path,
         link.span.clone(),
         format!("`#{fragment}` could not be checked: the page it points to cannot be read ({e})"),
