@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
 use crate::document::{DocKind, Document, FrontMatter};
 use crate::document::{LinkStore, PageLinks, Spill};
-use crate::handbook::{Includes, PageFacts, Site, SiteFiles};
+use crate::handbook::{FactStore, Includes, PageFacts, Site, SiteFiles};
 use crate::outcome::LintOutcome;
 use crate::rules::model::AppliesTo;
 use crate::rules::model::HandbookDef;
@@ -207,7 +207,7 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     for k in kept {
         outcome.findings.extend(k.findings);
         outcome.coverage.extend(k.coverage);
-        facts.extend(k.facts);
+        facts.extend(k.facts.into_facts());
         stores.push(k.links);
     }
     let pages: Vec<(&LinkStore, usize)> = stores.iter().flat_map(|s| (0..s.len()).map(move |i| (s, i))).collect();
@@ -289,11 +289,7 @@ struct Pass<'a> {
 struct Kept {
     findings: Vec<Finding>,
     coverage: Vec<crate::outcome::Coverage>,
-    facts: Vec<PageFacts>,
-    /// Bytes of heading ids held by `facts[shelved..]`; the facts before were offered to the
-    /// spill file (and keep their ids in memory only if it could not be written).
-    ids_held: usize,
-    shelved: usize,
+    facts: FactStore,
     links: LinkStore,
 }
 
@@ -316,15 +312,7 @@ fn first_pass(doc: Document, path: Arc<str>, req: &LintRequest<'_>, pass: &Pass<
         kept.links.push(links);
     }
     if in_site {
-        let facts = PageFacts::sharing(&doc, includes, path);
-        kept.ids_held += facts.ids_bytes();
-        spill.hold(facts.ids_bytes());
-        kept.facts.push(facts);
-        if spill.should_spill(kept.ids_held) {
-            spill.release(PageFacts::shelve(&mut kept.facts[kept.shelved..], spill));
-            kept.ids_held = 0;
-            kept.shelved = kept.facts.len();
-        }
+        kept.facts.push(PageFacts::sharing(&doc, includes, path), spill);
     }
 }
 

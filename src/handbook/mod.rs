@@ -61,7 +61,7 @@ pub struct Page {
 enum PageIds {
     /// Known, or worked out from the page the first time a link needs them.
     Here(OnceLock<IdSet>),
-    /// In the run's temporary file (see [`PageFacts::shelve`]), read back each time a link
+    /// In the run's temporary file (see [`FactStore`]), read back each time a link
     /// needs them.
     Shelved(Shelved),
 }
@@ -242,7 +242,7 @@ impl PageFacts {
     /// Writes the heading ids the facts hold in memory to `spill`'s temporary file, in one write,
     /// and frees them; the site index reads them back when a link needs them. Left in memory if
     /// the file cannot be written. Returns the bytes freed.
-    pub fn shelve(facts: &mut [PageFacts], spill: &Spill) -> usize {
+    fn shelve(facts: &mut [PageFacts], spill: &Spill) -> usize {
         let mut bytes = Vec::with_capacity(facts.iter().map(PageFacts::ids_bytes).sum());
         let mut moved = Vec::new();
         for (i, f) in facts.iter().enumerate() {
@@ -267,6 +267,43 @@ impl PageFacts {
 
     fn placement(&self) -> &Placement {
         self.placement.as_deref().unwrap_or(&DEFAULT_PLACEMENT)
+    }
+}
+
+/// The facts of the pages one task of the first pass parsed. As [`crate::document::LinkStore`]
+/// does for links, it counts their heading ids against the run's memory budget and, once the run
+/// is over it, writes the ids it holds to the spill file.
+#[derive(Debug, Default)]
+pub struct FactStore {
+    facts: Vec<PageFacts>,
+    /// Bytes of ids held by `facts[offered..]`; those before were offered to the spill file (and
+    /// keep their ids in memory only if it could not be written).
+    held: usize,
+    offered: usize,
+}
+
+impl FactStore {
+    pub fn push(&mut self, facts: PageFacts, spill: &Spill) {
+        self.held += facts.ids_bytes();
+        spill.hold(facts.ids_bytes());
+        self.facts.push(facts);
+        if spill.should_spill(self.held) {
+            spill.release(PageFacts::shelve(&mut self.facts[self.offered..], spill));
+            self.held = 0;
+            self.offered = self.facts.len();
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
+
+    pub fn into_facts(self) -> Vec<PageFacts> {
+        self.facts
     }
 }
 
