@@ -240,14 +240,18 @@ pub fn emit(outcome: &LintOutcome, lint: &LintArgs, rules: &RuleSet) -> Result<(
         }
         let format: Format = format.parse().map_err(|e: String| miette!("{e}"))?;
         let file_ctx = RenderContext { color: false, ..ctx };
-        std::fs::write(file, report::render(format, outcome, &file_ctx))
+        std::fs::File::create(file)
+            .map(std::io::BufWriter::new)
+            .and_then(|mut out| {
+                report::write(format, outcome, &file_ctx, &mut out)?;
+                out.flush()
+            })
             .into_diagnostic()
             .wrap_err_with(|| format!("cannot write {file}"))?;
     }
-    let text = report::render(lint.format, outcome, &ctx);
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     // A closed pipe (`promolint check | head`) is not an error worth a trace.
-    let _ = stdout.write_all(text.as_bytes());
+    let _ = report::write(lint.format, outcome, &ctx, &mut stdout).and_then(|()| stdout.flush());
     Ok(())
 }
 

@@ -122,6 +122,28 @@ fn output_flag_writes_a_second_format() {
     let v = json_of(&fs::read(&report).unwrap());
     assert!(v["summary"]["errors"].as_u64().unwrap() > 0);
     promolint().args(["check", "--output", "nonsense"]).arg(examples()).assert().code(2);
+    // The report streamed to standard output and the one streamed to a file are the same bytes.
+    let out = promolint()
+        .args(["check", "--format", "json", "--root"])
+        .arg(examples())
+        .arg(examples())
+        .arg("--output")
+        .arg(format!("json={}", report.display()))
+        .assert()
+        .code(1);
+    let streamed = out.get_output().stdout.clone();
+    assert_eq!(streamed, fs::read(&report).unwrap());
+    assert!(streamed.ends_with(b"}\n") && json_of(&streamed)["findings"].as_array().is_some_and(|f| !f.is_empty()));
+    let out = promolint()
+        .args(["check", "--root"])
+        .arg(examples())
+        .arg(examples())
+        .arg("--output")
+        .arg(format!("json={}", dir.path().join("no/such/dir/out.json").display()))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("cannot write") && err.contains("out.json"), "{err}");
 }
 
 fn rules_error(yaml: &str) -> String {

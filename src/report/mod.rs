@@ -1,4 +1,5 @@
-//! Output formats. Each renderer reads a [`LintOutcome`] and returns text; none runs checks.
+//! Output formats. Each renderer reads a [`LintOutcome`] and returns or writes text; none runs
+//! checks.
 
 pub mod codequality;
 pub mod context;
@@ -48,6 +49,20 @@ pub fn render(format: Format, outcome: &LintOutcome, ctx: &RenderContext<'_>) ->
         Format::Codequality => codequality::render(outcome, &report_context(outcome, ctx)),
         Format::Sarif => sarif::render(outcome, &report_context(outcome, ctx)),
         Format::Junit => junit::render(outcome, &report_context(outcome, ctx)),
+    }
+}
+
+/// Writes the report to `out`. JSON, the one format whose reports run to megabytes on a whole
+/// handbook, is written as it is serialized; the others are rendered first.
+pub fn write(
+    format: Format,
+    outcome: &LintOutcome,
+    ctx: &RenderContext<'_>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(outcome, ctx, out),
+        _ => out.write_all(render(format, outcome, ctx).as_bytes()),
     }
 }
 
