@@ -359,9 +359,13 @@ fn link_rules(rules: &RuleSet) -> impl Iterator<Item = &crate::rules::CompiledRu
 
 /// Sorts by path, line, column, rule, message: output is stable across runs.
 pub fn sort_findings(outcome: &mut LintOutcome) {
-    let mut keyed: Vec<_> =
-        std::mem::take(&mut outcome.findings).into_iter().map(|f| (outcome.position(&f), f)).collect();
-    keyed.sort_by(|(pa, a), (pb, b)| {
+    // Sorted where they lie (positions are worked out again per comparison, most are already
+    // kept on the finding): a second vector of every finding would double what the run holds at
+    // its end.
+    let mut findings = std::mem::take(&mut outcome.findings);
+    let at = |f: &Finding| outcome.position(f);
+    findings.sort_by(|a, b| {
+        let (pa, pb) = (at(a), at(b));
         a.path
             .cmp(&b.path)
             .then(pa.line.cmp(&pb.line))
@@ -369,8 +373,8 @@ pub fn sort_findings(outcome: &mut LintOutcome) {
             .then(a.rule.cmp(&b.rule))
             .then(a.message.cmp(&b.message))
     });
-    keyed.dedup_by(|(_, a), (_, b)| a == b);
-    outcome.findings = keyed.into_iter().map(|(_, f)| f).collect();
+    findings.dedup();
+    outcome.findings = findings;
     outcome.coverage.sort_by(|a, b| a.path.cmp(&b.path));
 }
 
