@@ -454,11 +454,8 @@ impl Site {
 
         // A directory with `index.md` is a leaf bundle: other Markdown files inside it are
         // resources of that page, not pages.
-        let leaf_dirs: FxHashSet<String> = files
-            .iter()
-            .filter_map(|f| f.strip_suffix("/index.md").or((f == "index.md").then_some("")))
-            .map(str::to_string)
-            .collect();
+        let leaf_dirs: FxHashSet<&str> =
+            files.iter().filter_map(|f| f.strip_suffix("/index.md").or((f == "index.md").then_some(""))).collect();
         let in_leaf_bundle = |rel: &str| {
             let mut dir = rel;
             let own_index = rel.ends_with("/index.md") || rel == "index.md";
@@ -479,10 +476,10 @@ impl Site {
         site.by_url.reserve(files.len());
         site.by_path.reserve(files.len());
         // A few thousand files at a time: what is worked out per file waits for the index only
-        // that long, and the listing is freed as it is used.
-        let mut files = files.into_iter();
+        // that long.
+        let mut listed = files.iter();
         loop {
-            let chunk: Vec<String> = files.by_ref().take(4096).collect();
+            let chunk: Vec<&str> = listed.by_ref().take(4096).collect();
             if chunk.is_empty() {
                 break;
             }
@@ -490,7 +487,7 @@ impl Site {
         }
         // Hugo makes the home page and every top-level section whether or not they have a file.
         for dir in dirs.iter().filter(|d| !d.contains('/')) {
-            site.sections.insert(dir.clone());
+            site.sections.insert(dir.to_string());
             site.add_virtual(&format!("/{dir}"));
         }
         site.add_virtual("/");
@@ -502,7 +499,7 @@ impl Site {
     /// index into `facts` of the pages the caller parsed, whose facts are taken out.
     fn index_files(
         &mut self,
-        files: &[String],
+        files: &[&str],
         content: &Path,
         provided: &FxHashMap<Arc<str>, usize>,
         facts: &mut [Option<PageFacts>],
@@ -883,8 +880,8 @@ fn hugolint_patterns(text: &str) -> Vec<String> {
 /// pages claiming one URL resolved, the same way every run), and what could not be listed.
 #[derive(Debug, Default)]
 pub struct SiteFiles {
-    files: Vec<String>,
-    dirs: Vec<String>,
+    files: PathList,
+    dirs: PathList,
     skipped: Vec<Skipped>,
 }
 
@@ -895,15 +892,54 @@ impl SiteFiles {
         if !content.is_dir() {
             return SiteFiles::default();
         }
-        let mut listing = walk(&content, "", 0);
-        listing.files.sort_unstable_by(|a, b| by_components(a, b));
-        listing.dirs.sort_unstable_by(|a, b| by_components(a, b));
-        listing
+        walk(&content, "", 0)
+    }
+}
+
+/// Relative paths packed end to end in one string: a listing of tens of thousands of files is a
+/// few allocations, not one per path.
+#[derive(Debug, Default)]
+struct PathList {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl PathList {
+    /// Adds `rel/name` (`name` when `rel` is empty).
+    fn push(&mut self, rel: &str, name: &str) {
+        if !rel.is_empty() {
+            self.text.push_str(rel);
+            self.text.push('/');
+        }
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+    }
+
+    /// Adds the paths of `other`, in order.
+    fn append(&mut self, other: &PathList) {
+        let base = self.text.len();
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|end| base + end));
+    }
+
+    fn reserve(&mut self, text: usize, paths: usize) {
+        self.text.reserve_exact(text);
+        self.ends.reserve_exact(paths);
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> + Clone {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(self.ends.iter().copied()).map(|(start, end)| &self.text[start..end])
     }
 }
 
 /// Paths in the order of their components (`a/b` before `a-b`): bytes compared with `/` as the
 /// lowest, which is what comparing the split components gives, without splitting.
+#[cfg(test)]
 fn by_components(a: &str, b: &str) -> std::cmp::Ordering {
     let key = |c: u8| if c == b'/' { 0 } else { u16::from(c) + 1 };
     a.bytes().map(key).cmp(b.bytes().map(key))
@@ -911,39 +947,62 @@ fn by_components(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// Lists Markdown files and directories below `dir` (relative names `rel/...`), directories in
 /// parallel, never following symlinked directories, so a symlink loop cannot hang the walk.
-/// Unordered.
+/// Each directory's entries are taken by name (names hold no `/`), so the listing comes out in
+/// the order of its paths' components (`a/b` before `a-b`) without sorting it whole.
 fn walk(dir: &Path, rel: &str, depth: usize) -> SiteFiles {
     let mut out = SiteFiles::default();
     if depth > MAX_DEPTH {
         out.skipped.push(Skipped { path: format!("content/{rel}"), reason: "directory tree too deep".to_string() });
         return out;
     }
-    let entries = match std::fs::read_dir(dir) {
+    let read = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
             out.skipped.push(Skipped { path: format!("content/{rel}"), reason: format!("cannot list directory: {e}") });
             return out;
         }
     };
-    let mut subdirs = Vec::new();
-    for entry in entries.filter_map(Result::ok) {
+    // (name, the path of a directory)
+    let mut entries: Vec<(String, Option<PathBuf>)> = Vec::new();
+    for entry in read.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
         let Ok(kind) = entry.file_type() else {
             continue;
         };
         if kind.is_dir() {
-            out.dirs.push(child.clone());
-            subdirs.push((entry.path(), child));
+            entries.push((name, Some(entry.path())));
         } else if name.ends_with(".md") && (kind.is_file() || entry.path().is_file()) {
-            out.files.push(child);
+            entries.push((name, None));
         }
     }
-    let nested: Vec<SiteFiles> = subdirs.par_iter().map(|(path, child)| walk(path, child, depth + 1)).collect();
-    for n in nested {
-        out.files.extend(n.files);
-        out.dirs.extend(n.dirs);
-        out.skipped.extend(n.skipped);
+    entries.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    let nested: Vec<SiteFiles> = entries
+        .par_iter()
+        .filter_map(|(name, sub)| {
+            let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+            Some(walk(sub.as_ref()?, &child, depth + 1))
+        })
+        .collect();
+    // Sized once: each level copies its subdirectories' listings into its own.
+    let text = |dirs: bool| {
+        entries.iter().filter(move |(_, sub)| sub.is_some() == dirs).map(|(name, _)| rel.len() + 1 + name.len())
+    };
+    let files_text = text(false).sum::<usize>() + nested.iter().map(|n| n.files.text.len()).sum::<usize>();
+    let dirs_text = text(true).sum::<usize>() + nested.iter().map(|n| n.dirs.text.len()).sum::<usize>();
+    out.files.reserve(files_text, entries.len() - nested.len() + nested.iter().map(|n| n.files.len()).sum::<usize>());
+    out.dirs.reserve(dirs_text, nested.len() + nested.iter().map(|n| n.dirs.len()).sum::<usize>());
+    let mut nested = nested.into_iter();
+    for (name, sub) in &entries {
+        if sub.is_none() {
+            out.files.push(rel, name);
+            continue;
+        }
+        out.dirs.push(rel, name);
+        if let Some(n) = nested.next() {
+            out.files.append(&n.files);
+            out.dirs.append(&n.dirs);
+            out.skipped.extend(n.skipped);
+        }
     }
     out
 }
@@ -1043,6 +1102,40 @@ mod tests {
         paths.sort_by(|x, y| super::by_components(x, y));
         assert_eq!(paths, want);
         assert_eq!(paths[..3], ["a", "a/b", "a/b/a"]);
+    }
+
+    #[test]
+    fn listing_comes_out_in_component_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        let files = [
+            "a.md",
+            "a-b.md",
+            "a/b.md",
+            "a/b/c.md",
+            "a/b-c.md",
+            "ab/index.md",
+            "x.md",
+            "x.md.d/y.md",
+            "é/z.md",
+            "Z.md",
+            "deep/er/est/page.md",
+        ];
+        for f in files {
+            let path = content.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "# t\n").unwrap();
+        }
+        std::fs::create_dir_all(content.join("empty/dir")).unwrap();
+        std::fs::write(content.join("a/notes.txt"), "not markdown").unwrap();
+        let listing = SiteFiles::list(dir.path());
+        let mut want: Vec<&str> = files.to_vec();
+        want.sort_by(|x, y| x.split('/').cmp(y.split('/')));
+        assert_eq!(listing.files.iter().collect::<Vec<_>>(), want);
+        let mut dirs = vec!["a", "a/b", "ab", "deep", "deep/er", "deep/er/est", "empty", "empty/dir", "x.md.d", "é"];
+        dirs.sort_by(|x, y| x.split('/').cmp(y.split('/')));
+        assert_eq!(listing.dirs.iter().collect::<Vec<_>>(), dirs);
+        assert!(listing.skipped.is_empty());
     }
 
     #[test]
