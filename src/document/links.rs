@@ -236,6 +236,7 @@ impl LinkStore {
         if page.is_empty() {
             return;
         }
+        let before = self.in_memory();
         let text = self.text.len()..self.text.len() + page.text.len();
         self.text.push_str(&page.text);
         let records = self.records.len()..self.records.len() + page.records.len();
@@ -244,16 +245,17 @@ impl LinkStore {
             .then(|| Box::new((page.suppressions, page.waived)));
         self.pages.push(StoredPage { path: page.path, kind: page.kind, at: Stored::Memory { text, records }, extra });
         if let Some(spill) = &self.spill {
-            spill.hold(page.text.len() + page.records.len() * std::mem::size_of::<Record>());
+            spill.hold(self.in_memory() - before);
             if spill.should_spill(self.in_memory()) {
                 self.spill_out();
             }
         }
     }
 
-    /// Bytes of links this store holds in memory.
+    /// Bytes of memory this store's links take: what its buffers have room for, which is up to
+    /// twice what they hold while they grow.
     fn in_memory(&self) -> usize {
-        self.text.len() + self.records.len() * std::mem::size_of::<Record>()
+        self.text.capacity() + self.records.capacity() * std::mem::size_of::<Record>()
     }
 
     /// Writes the pages held in memory to the spill file, in one write, and frees their memory.
@@ -283,9 +285,13 @@ impl LinkStore {
 
     /// Gives back unused capacity: a store is kept until the site is indexed.
     pub fn shrink_to_fit(&mut self) {
+        let before = self.in_memory();
         self.text.shrink_to_fit();
         self.records.shrink_to_fit();
         self.pages.shrink_to_fit();
+        if let Some(spill) = &self.spill {
+            spill.release(before - self.in_memory());
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -603,6 +609,23 @@ mod tests {
             assert!(page.suppressions.is_suppressed("broken-anchor", 12), "page {i}");
             same(&page, &fresh(doc));
         }
+    }
+
+    #[test]
+    fn the_budget_counts_the_room_the_buffers_take() {
+        let spill = std::sync::Arc::new(Spill::new(usize::MAX));
+        let mut store = LinkStore::spilling(spill.clone());
+        let held = |spill: &Spill| spill.in_memory.load(std::sync::atomic::Ordering::Relaxed);
+        for i in 0..5 {
+            let doc = Document::parse(&format!("content/p{i}.md"), DocKind::Handbook, format!("[a](a-{i}.md#x)\n"));
+            store.push(PageLinks::of(&doc, &|_| true));
+        }
+        // Grown by doubling, the buffers have room to spare: that is memory the run takes.
+        assert!(store.text.capacity() > store.text.len(), "the text buffer has no spare room");
+        let room = store.text.capacity() + store.records.capacity() * std::mem::size_of::<Record>();
+        assert_eq!(held(&spill), room);
+        store.shrink_to_fit();
+        assert_eq!(held(&spill), store.text.len() + store.records.len() * std::mem::size_of::<Record>());
     }
 
     #[test]
