@@ -8,6 +8,7 @@
 
 pub mod anchor;
 mod ids;
+mod table;
 pub mod url;
 
 use crate::document::{DocKind, Document, FrontMatter, Spill, parse_front_matter};
@@ -22,6 +23,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
+use table::PageTable;
 use thiserror::Error;
 
 /// How deep a directory walk goes: deeper trees are a symlink trick or a mistake.
@@ -140,12 +142,18 @@ pub struct Site {
     /// is the site): document paths are repository-relative, the index is site-relative.
     prefix: String,
     pages: Vec<Page>,
-    // Looked up for every link of the handbook; keys are paths of the repository itself.
-    by_key: FxHashMap<String, usize>,
-    by_url: FxHashMap<Arc<str>, usize>,
+    // Looked up for every link of the handbook. The tables hold page indices only and read the
+    // strings from the pages: a whole handbook has tens of thousands of them.
+    /// Pages by `GetPage` key, for the pages whose key is their URL without its last slash
+    /// (nearly all: those placed by their path).
+    by_key: PageTable,
+    /// Pages by `GetPage` key, for the pages that front matter places elsewhere (`url`, `slug`).
+    moved_keys: FxHashMap<String, usize>,
+    /// Published pages by URL.
+    by_url: PageTable,
     aliases: FxHashMap<String, usize>,
     /// Source path (repository-relative) of every published page.
-    by_path: FxHashMap<Arc<str>, usize>,
+    by_path: PageTable,
     /// Files under `content/` that are not published pages (drafts, bundle resources).
     unpublished: HashSet<String>,
     /// Top-level sections (`handbook`, `teamops`): links elsewhere are not the site's business.
@@ -159,7 +167,8 @@ pub struct Site {
     /// Pages by the last segment of their URL, for "did you mean" on broken links; built the first
     /// time one is asked for (a scan of every page per broken link grows with the square of the
     /// site).
-    by_name: OnceLock<FxHashMap<String, Vec<usize>>>,
+    /// Sorted by that segment (then by index).
+    by_name: OnceLock<Vec<usize>>,
     /// The temporary file ids of parsed pages were shelved in, if any were.
     spill: Option<Arc<Spill>>,
 }
@@ -352,6 +361,11 @@ fn page_entry(rel: &str, placement: &Placement) -> PageEntry {
     PageEntry { key: url::page_key(rel), leaf: rel.ends_with("/index.md"), aliases, url: url.into() }
 }
 
+/// The `GetPage` key of a page that its path places at `url`: the URL without its last slash.
+fn key_of_url(url: &str) -> &str {
+    if url == "/" { url } else { url.strip_suffix('/').unwrap_or(url) }
+}
+
 /// What front matter decides about where a page lives.
 #[derive(Debug, Default)]
 struct Placement {
@@ -472,9 +486,9 @@ impl Site {
 
         // Sized once: growing a table holds the old one and the new one at the same time.
         site.pages.reserve(files.len() + dirs.len() + 1);
-        site.by_key.reserve(files.len());
-        site.by_url.reserve(files.len());
-        site.by_path.reserve(files.len());
+        site.by_key = PageTable::with_capacity(files.len());
+        site.by_url = PageTable::with_capacity(files.len());
+        site.by_path = PageTable::with_capacity(files.len());
         // A few thousand files at a time: what is worked out per file waits for the index only
         // that long.
         let mut listed = files.iter();
@@ -491,7 +505,7 @@ impl Site {
             site.add_virtual(&format!("/{dir}"));
         }
         site.add_virtual("/");
-        site.aliases.retain(|alias, _| !site.by_url.contains_key(alias.as_str()));
+        site.aliases.retain(|alias, _| site.by_url.get(alias, |i| &site.pages[i].url).is_none());
         Ok(site)
     }
 
@@ -557,11 +571,16 @@ impl Site {
                 None => PageIds::Here(OnceLock::new()),
             };
             site.pages.push(Page { path: Arc::clone(&repo), url: Arc::clone(&page_url), leaf, rendered: render, ids });
-            site.by_key.entry(key).or_insert(index);
-            if render == Render::Always {
-                site.by_url.entry(page_url).or_insert(index);
+            let pages = &site.pages;
+            if key == key_of_url(&page_url) {
+                site.by_key.insert_first(&key, index, |i| key_of_url(&pages[i].url));
+            } else {
+                site.moved_keys.entry(key).or_insert(index);
             }
-            site.by_path.insert(repo, index);
+            if render == Render::Always {
+                site.by_url.insert_first(&page_url, index, |i| &pages[i].url);
+            }
+            site.by_path.insert_last(&repo, index, |i| &pages[i].path);
             for alias in aliases {
                 site.aliases.entry(alias).or_insert(index);
             }
@@ -569,15 +588,30 @@ impl Site {
     }
 
     fn add_virtual(&mut self, key: &str) {
-        if self.by_key.contains_key(key) {
+        if self.page_by_key(key).is_some() {
             return;
         }
         let url: Arc<str> = if key == "/" { "/".into() } else { format!("{key}/").into() };
         let index = self.pages.len();
         let ids = PageIds::known(IdSet::default());
         self.pages.push(Page { path: "".into(), url: Arc::clone(&url), leaf: false, rendered: Render::Always, ids });
-        self.by_key.insert(key.to_string(), index);
-        self.by_url.entry(url).or_insert(index);
+        let pages = &self.pages;
+        if key == key_of_url(&url) {
+            self.by_key.insert_first(key, index, |i| key_of_url(&pages[i].url));
+        } else {
+            self.moved_keys.entry(key.to_string()).or_insert(index);
+        }
+        self.by_url.insert_first(&url, index, |i| &pages[i].url);
+    }
+
+    /// The page with `GetPage` key `key`: the first page indexed with it.
+    fn page_by_key(&self, key: &str) -> Option<usize> {
+        let placed = self.by_key.get(key, |i| key_of_url(&self.pages[i].url));
+        let moved = self.moved_keys.get(key).copied();
+        match (placed, moved) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn load_excludes(&mut self, configured: &[String]) -> Result<Option<RegexSet>, SiteError> {
@@ -640,21 +674,21 @@ impl Site {
 
     /// Pages whose URL ends with the segment `name` (`/…/name/`).
     pub fn pages_named(&self, name: &str) -> &[usize] {
+        let name_of = |i: usize| self.pages[i].url.strip_suffix('/').and_then(|u| u.rsplit('/').next());
         let index = self.by_name.get_or_init(|| {
-            let mut index: FxHashMap<String, Vec<usize>> = FxHashMap::default();
-            for (i, page) in self.pages.iter().enumerate() {
-                if let Some(last) = page.url.strip_suffix('/').and_then(|u| u.rsplit('/').next()) {
-                    index.entry(last.to_string()).or_default().push(i);
-                }
-            }
+            let mut index: Vec<usize> = (0..self.pages.len()).filter(|&i| name_of(i).is_some()).collect();
+            // Stable: pages of one name stay in index order.
+            index.sort_by(|&a, &b| name_of(a).cmp(&name_of(b)));
             index
         });
-        index.get(name).map_or(&[], Vec::as_slice)
+        let start = index.partition_point(|&i| name_of(i) < Some(name));
+        let len = index[start..].partition_point(|&i| name_of(i) == Some(name));
+        &index[start..start + len]
     }
 
     /// The published page whose source is `path` (repository-relative or under the root).
     pub fn page_of(&self, path: &str) -> Option<usize> {
-        self.by_path.get(&*self.repo_path(path)).copied()
+        self.by_path.get(&self.repo_path(path), |i| &self.pages[i].path)
     }
 
     /// Whether `path` is a file under `content/` that Hugo does not publish (a draft, or a
@@ -673,7 +707,7 @@ impl Site {
             &[path, &with_slash]
         };
         for c in candidates {
-            if let Some(&i) = self.by_url.get(*c).or_else(|| self.aliases.get(*c)) {
+            if let Some(i) = self.by_url.get(c, |i| &self.pages[i].url).or_else(|| self.aliases.get(*c).copied()) {
                 return Some(i);
             }
         }
@@ -689,16 +723,15 @@ impl Site {
             return None;
         }
         if reference.is_empty() {
-            return self.by_key.get("/").copied();
+            return self.page_by_key("/");
         }
         let find = |path: String| {
             let key = url::page_key(&path);
             // A reference that climbs out of `content/` and back in still names the page.
-            let key = match self.by_key.get(&key) {
-                Some(&i) => return Some(i),
-                None => key,
-            };
-            key.strip_prefix("/content").filter(|k| k.starts_with('/')).and_then(|k| self.by_key.get(k).copied())
+            if let Some(i) = self.page_by_key(&key) {
+                return Some(i);
+            }
+            key.strip_prefix("/content").filter(|k| k.starts_with('/')).and_then(|k| self.page_by_key(k))
         };
         if reference.starts_with('/') {
             return find(url::join_clean("/", reference));
@@ -1201,6 +1234,49 @@ mod tests {
         assert!(facts.iter().all(|f| f.ids_bytes() == 0), "ids still in memory");
         let files = SiteFiles::list(root);
         Site::build_from(root, "", &HandbookDef::default(), includes, files, facts, spill).unwrap()
+    }
+
+    #[test]
+    fn pages_placed_by_front_matter_are_found_by_source_and_by_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join("content").join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("handbook/a/placed.md", "# Placed\n");
+        write("handbook/a/moved.md", "---\nurl: /handbook/elsewhere/\n---\n# Moved\n");
+        write("handbook/a/slugged.md", "---\nslug: Nice Name\n---\n# Slugged\n");
+        // Claims the URL of `c.md`, which Hugo then gives to the first of the two.
+        write("handbook/b.md", "---\nurl: /handbook/c/\n---\n# B\n");
+        write("handbook/c.md", "# C\n");
+        let site = Site::build(dir.path(), &HandbookDef::default(), std::iter::empty()).unwrap();
+        let from = site.page_of("content/handbook/a/placed.md").unwrap();
+        let url_of = |dest: &str| match site.resolve(from, dest) {
+            Target::Page { page, .. } => site.pages()[page].path.to_string(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(url_of("moved.md"), "content/handbook/a/moved.md");
+        assert_eq!(url_of("/handbook/elsewhere/"), "content/handbook/a/moved.md");
+        assert_eq!(url_of("slugged.md"), "content/handbook/a/slugged.md");
+        assert_eq!(url_of("/handbook/a/nice-name/"), "content/handbook/a/slugged.md");
+        // The render hook asks `GetPage` first: the source's place still names the page.
+        assert_eq!(url_of("/handbook/a/moved/"), "content/handbook/a/moved.md");
+        assert_eq!(url_of("/handbook/b.md"), "content/handbook/b.md");
+        assert_eq!(url_of("/handbook/c.md"), "content/handbook/c.md");
+        // `GetPage` finds `c.md` by its source; by URL, the first page to claim it has it.
+        assert_eq!(url_of("/handbook/c/"), "content/handbook/c.md");
+        let at_url = site.page_at_url("/handbook/c/").map(|i| site.pages()[i].path.to_string());
+        assert_eq!(at_url.as_deref(), Some("content/handbook/b.md"));
+        assert_eq!(site.page_at_url("/handbook/elsewhere"), site.page_of("content/handbook/a/moved.md"));
+        assert_eq!(url_of("/handbook/a/"), "Broken { path: \"/handbook/a/\" }");
+        let named = |name: &str| -> Vec<String> {
+            site.pages_named(name).iter().map(|&i| site.pages()[i].path.to_string()).collect()
+        };
+        assert_eq!(named("c"), ["content/handbook/b.md", "content/handbook/c.md"]);
+        assert_eq!(named("nice-name"), ["content/handbook/a/slugged.md"]);
+        assert_eq!(named("placed"), ["content/handbook/a/placed.md"]);
+        assert!(named("nowhere").is_empty());
     }
 
     #[test]

@@ -1,0 +1,69 @@
+//! Pages found by a string each page already holds (its URL, its source path, its `GetPage` key).
+//!
+//! A whole handbook has tens of thousands of pages. A map from an owned or shared string to a page
+//! costs a key, a hash slot of three words and often an allocation a page; this table keeps only
+//! the page's index (4 bytes a slot) and asks the pages for the string when it compares.
+
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
+
+#[derive(Debug, Default)]
+pub(super) struct PageTable {
+    table: HashTable<u32>,
+}
+
+impl PageTable {
+    pub(super) fn with_capacity(n: usize) -> PageTable {
+        PageTable { table: HashTable::with_capacity(n) }
+    }
+
+    /// The page whose string is `key`; `key_of` gives the string of a page.
+    pub(super) fn get<'a>(&self, key: &str, key_of: impl Fn(usize) -> &'a str) -> Option<usize> {
+        self.table.find(hash(key), |&i| key_of(i as usize) == key).map(|&i| i as usize)
+    }
+
+    /// Adds page `index` under `key` (`key_of(index)`) unless a page is there already: the first
+    /// page to claim a string keeps it, as Hugo's first page with a URL is the one it writes.
+    pub(super) fn insert_first<'a>(&mut self, key: &str, index: usize, key_of: impl Fn(usize) -> &'a str) {
+        let Ok(index) = u32::try_from(index) else { return };
+        self.table.entry(hash(key), |&i| key_of(i as usize) == key, |&i| hash(key_of(i as usize))).or_insert(index);
+    }
+
+    /// Adds page `index` under `key`, in place of any page there.
+    pub(super) fn insert_last<'a>(&mut self, key: &str, index: usize, key_of: impl Fn(usize) -> &'a str) {
+        let Ok(index) = u32::try_from(index) else { return };
+        match self.table.entry(hash(key), |&i| key_of(i as usize) == key, |&i| hash(key_of(i as usize))) {
+            hashbrown::hash_table::Entry::Occupied(mut slot) => *slot.get_mut() = index,
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
+        }
+    }
+}
+
+fn hash(key: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_pages_by_their_own_strings_first_or_last_claim_wins() {
+        let urls = ["/a/", "/b/", "/a/", "/c/"];
+        let key_of = |i: usize| urls[i];
+        let mut first = PageTable::with_capacity(1);
+        let mut last = PageTable::default();
+        for (i, url) in urls.iter().enumerate() {
+            first.insert_first(url, i, key_of);
+            last.insert_last(url, i, key_of);
+        }
+        assert_eq!(first.get("/a/", key_of), Some(0));
+        assert_eq!(last.get("/a/", key_of), Some(2));
+        assert_eq!(first.get("/c/", key_of), Some(3));
+        assert_eq!(first.get("/b/", key_of), Some(1));
+        assert_eq!(first.get("/d/", key_of), None);
+        assert_eq!(first.get("/a", key_of), None);
+    }
+}
