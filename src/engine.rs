@@ -531,22 +531,19 @@ fn is_promotion_front_matter(fm: &FrontMatter) -> bool {
 pub fn discover(root: &Path, paths: &[PathBuf], globs: &Globs) -> Result<Vec<Candidate>, EngineError> {
     let mut out = Vec::new();
     if paths.is_empty() {
-        out = walk(root, "")
-            .into_par_iter()
-            // The walk's paths are the root joined with `rel`: not kept.
-            .filter_map(|(rel, _)| {
-                let kind = globs.kind(&rel).filter(|_| !globs.excluded(&rel))?;
-                Some(Candidate { rel: rel.into(), abs: None, size: None, kind: Some(kind) })
-            })
-            .collect();
+        // The walk's paths are the root joined with `rel`: not kept.
+        out = walk(root, "", &|rel, _| {
+            let kind = globs.kind(rel).filter(|_| !globs.excluded(rel))?;
+            Some(Candidate { rel: rel.into(), abs: None, size: None, kind: Some(kind) })
+        });
     } else {
         for p in paths {
             let meta = std::fs::metadata(p).map_err(|_| EngineError::Missing { path: p.display().to_string() })?;
             if meta.is_dir() {
-                out.extend(walk(p, &relative(root, p)).into_iter().filter_map(|(rel, abs)| {
-                    (!globs.excluded(&rel) && rel.ends_with(".md")).then(|| Candidate {
-                        kind: globs.kind(&rel),
-                        abs: (root.join(&rel) != abs).then_some(abs),
+                out.extend(walk(p, &relative(root, p), &|rel, abs| {
+                    (!globs.excluded(rel) && rel.ends_with(".md")).then(|| Candidate {
+                        kind: globs.kind(rel),
+                        abs: (root.join(rel) != abs).then(|| abs.to_path_buf()),
                         rel: rel.into(),
                         size: None,
                     })
@@ -567,10 +564,12 @@ pub fn discover(root: &Path, paths: &[PathBuf], globs: &Globs) -> Result<Vec<Can
     Ok(out)
 }
 
-/// Every file below `dir` as (repository-relative path, path), walking directories in parallel
-/// and never following symlinks (so loops cannot hang it), skipping hidden and build directories.
-/// `rel` is `dir` relative to the repository root (empty for the root itself). Unordered.
-pub fn walk(dir: &Path, rel: &str) -> Vec<(String, PathBuf)> {
+/// What `keep` makes of every file below `dir`, given its repository-relative path and its path,
+/// walking directories in parallel and never following symlinks (so loops cannot hang it),
+/// skipping hidden and build directories. `rel` is `dir` relative to the repository root (empty
+/// for the root itself). Unordered. A file `keep` has no use for costs nothing past the walk: a
+/// handbook holds tens of thousands.
+pub fn walk<T: Send>(dir: &Path, rel: &str, keep: &(dyn Fn(&str, &Path) -> Option<T> + Sync)) -> Vec<T> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut files = Vec::new();
     let mut dirs = Vec::new();
@@ -590,11 +589,13 @@ pub fn walk(dir: &Path, rel: &str) -> Vec<(String, PathBuf)> {
                 continue;
             }
             dirs.push((path, child));
-        } else if ft.is_file() {
-            files.push((child, path));
+        } else if ft.is_file()
+            && let Some(kept) = keep(&child, &path)
+        {
+            files.push(kept);
         }
     }
-    let nested: Vec<Vec<(String, PathBuf)>> = dirs.par_iter().map(|(d, child)| walk(d, child)).collect();
+    let nested: Vec<Vec<T>> = dirs.par_iter().map(|(d, child)| walk(d, child, keep)).collect();
     files.extend(nested.into_iter().flatten());
     files
 }
