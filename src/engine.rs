@@ -227,15 +227,13 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     }
     give_back();
     clock.lap("index the site");
-    let link_findings: Vec<Finding> = pages
-        .par_iter()
-        .flat_map_iter(|&(store, i)| match store.page(i) {
-            Ok(page) => check_links(&page, req.rules, site.as_ref(), req.change),
-            Err(e) => vec![links_lost(store, i, &e, req.rules)],
-        })
-        .collect();
+    // Straight into the run's findings: a vector of them collected first and then appended
+    // would be held twice at the run's peak.
+    outcome.findings.par_extend(pages.par_iter().flat_map_iter(|&(store, i)| match store.page(i) {
+        Ok(page) => check_links(&page, req.rules, site.as_ref(), req.change),
+        Err(e) => vec![links_lost(store, i, &e, req.rules)],
+    }));
     clock.lap("check links");
-    outcome.findings.extend(link_findings);
 
     let mut change_findings = Vec::new();
     for rule in req.rules.rules.iter().filter(|r| r.enabled) {
