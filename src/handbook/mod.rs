@@ -571,12 +571,8 @@ impl Site {
                 None => PageIds::Here(OnceLock::new()),
             };
             site.pages.push(Page { path: Arc::clone(&repo), url: Arc::clone(&page_url), leaf, rendered: render, ids });
+            site.index_key(key, index);
             let pages = &site.pages;
-            if key == key_of_url(&page_url) {
-                site.by_key.insert_first(&key, index, |i| key_of_url(&pages[i].url));
-            } else {
-                site.moved_keys.entry(key).or_insert(index);
-            }
             if render == Render::Always {
                 site.by_url.insert_first(&page_url, index, |i| &pages[i].url);
             }
@@ -595,13 +591,19 @@ impl Site {
         let index = self.pages.len();
         let ids = PageIds::known(IdSet::default());
         self.pages.push(Page { path: "".into(), url: Arc::clone(&url), leaf: false, rendered: Render::Always, ids });
+        self.index_key(key, index);
         let pages = &self.pages;
-        if key == key_of_url(&url) {
-            self.by_key.insert_first(key, index, |i| key_of_url(&pages[i].url));
-        } else {
-            self.moved_keys.entry(key.to_string()).or_insert(index);
-        }
         self.by_url.insert_first(&url, index, |i| &pages[i].url);
+    }
+
+    /// Indexes page `index` (the last one added) under `GetPage` key `key`, unless a page has it.
+    fn index_key(&mut self, key: impl AsRef<str> + Into<String>, index: usize) {
+        let pages = &self.pages;
+        if key.as_ref() == key_of_url(&pages[index].url) {
+            self.by_key.insert_first(key.as_ref(), index, |i| key_of_url(&pages[i].url));
+        } else {
+            self.moved_keys.entry(key.into()).or_insert(index);
+        }
     }
 
     /// The page with `GetPage` key `key`: the first page indexed with it.
