@@ -162,7 +162,7 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     let in_site = |path: &str| content.as_deref().is_some_and(|c| path.starts_with(c));
     // The site's own listing (it holds pages not linted in this run) is walked alongside: the walk
     // waits on the file system while the parsing keeps the cores busy.
-    let (kept, site_files): (Vec<Kept>, Option<SiteFiles>) = rayon::join(
+    let (mut kept, site_files): (Vec<Kept>, Option<SiteFiles>) = rayon::join(
         || {
             candidates
                 .par_iter()
@@ -192,6 +192,14 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
             crate::memory::give_back();
         }
     };
+    // Such a run writes the rest out too: what the budget let stay in memory would otherwise be
+    // held next to the site index and the findings until the end, at the run's peak.
+    if spill.spilled() > 0 {
+        kept.par_iter_mut().for_each(|k| {
+            k.links.spill_out();
+            k.facts.shelve_rest(&spill);
+        });
+    }
     give_back();
     clock.lap("parse and check files");
     // Only the paths are needed from here on: the rest of each candidate goes before the site is

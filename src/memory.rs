@@ -11,6 +11,13 @@ pub fn give_back() {
     collect();
 }
 
+/// Returns the free memory of the calling thread to the system now: after it wrote what it held
+/// to the spill file, say, so that the memory is not held twice, freed here and allocated anew by
+/// parsing elsewhere.
+pub fn give_back_here() {
+    collect();
+}
+
 fn collect() {
     // SAFETY: `mi_collect` takes no pointers; it frees the calling thread's empty pages and
     // purges the allocator's free memory. With another global allocator it only tidies

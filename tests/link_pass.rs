@@ -86,6 +86,43 @@ fn links_kept_in_a_temporary_file_give_the_same_findings() {
     assert_eq!(in_memory.len(), 2);
 }
 
+/// KB of links and heading ids the run wrote to its temporary file, from `--timings`.
+fn spilled_kb(root: &Path) -> (u64, Vec<Value>) {
+    let out = promolint().args(["check", "--timings", "--format", "json", "--root"]).arg(root).assert().code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let kb = err
+        .lines()
+        .find(|l| l.contains("of links and heading ids waited in a temporary file"))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    (kb, v["findings"].as_array().unwrap().clone())
+}
+
+#[test]
+fn a_run_that_spills_writes_all_its_links_out() {
+    let dir = site();
+    for i in 0..300 {
+        let links: String = (0..8).map(|j| format!("[p{j}](page-{j}.md#part-{i}) ")).collect();
+        write(
+            dir.path(),
+            &format!("content/handbook/page-{i}.md"),
+            &format!("---\ntitle: P{i}\n---\n# P{i}\n\n## Part {i}\n\n{links}\n"),
+        );
+    }
+    let in_memory = findings(dir.path());
+    write(dir.path(), ".promolint.yml", "link_memory_bytes: 0\n");
+    let (all, at_once) = spilled_kb(dir.path());
+    assert!(all >= 40, "the pages' links and ids take {all} KB: too few to tell");
+    // Over a budget of 16 KB the run spills; what the budget would let stay in memory is written
+    // out too, rather than held beside the site index until the end.
+    write(dir.path(), ".promolint.yml", "link_memory_bytes: 16384\n");
+    let (spilled, later) = spilled_kb(dir.path());
+    assert_eq!(spilled, all, "a run that spilled kept some links in memory");
+    assert_eq!(at_once, in_memory);
+    assert_eq!(later, in_memory);
+}
+
 #[test]
 fn links_stay_in_memory_when_no_temporary_file_can_be_made() {
     let dir = site();

@@ -258,9 +258,13 @@ impl LinkStore {
         self.text.capacity() + self.records.capacity() * std::mem::size_of::<Record>()
     }
 
-    /// Writes the pages held in memory to the spill file, in one write, and frees their memory.
-    fn spill_out(&mut self) {
+    /// Writes the pages held in memory to the spill file, in one write, and frees their memory
+    /// (kept in memory if the file cannot be written).
+    pub fn spill_out(&mut self) {
         let Some(spill) = self.spill.clone() else { return };
+        if self.text.is_empty() && self.records.is_empty() {
+            return;
+        }
         let mut bytes = Vec::with_capacity(self.text.len() + self.records.len() * Record::BYTES);
         let mut moved = Vec::new();
         for (i, p) in self.pages.iter().enumerate() {
@@ -281,6 +285,7 @@ impl LinkStore {
         spill.release(self.in_memory());
         self.text = String::new();
         self.records = Vec::new();
+        crate::memory::give_back_here();
     }
 
     /// Gives back unused capacity: a store is kept until the site is indexed.

@@ -297,9 +297,7 @@ impl FactStore {
         spill.hold(facts.ids_bytes());
         self.facts.push(facts);
         if spill.should_spill(self.held) {
-            spill.release(PageFacts::shelve(&mut self.facts[self.offered..], spill));
-            self.held = 0;
-            self.offered = self.facts.len();
+            self.shelve_rest(spill);
         }
     }
 
@@ -309,6 +307,17 @@ impl FactStore {
 
     pub fn is_empty(&self) -> bool {
         self.facts.is_empty()
+    }
+
+    /// Writes the ids still held in memory to `spill`'s file (see [`FactStore::push`]).
+    pub fn shelve_rest(&mut self, spill: &Spill) {
+        let freed = PageFacts::shelve(&mut self.facts[self.offered..], spill);
+        spill.release(freed);
+        self.held = 0;
+        self.offered = self.facts.len();
+        if freed > 0 {
+            crate::memory::give_back_here();
+        }
     }
 
     pub fn into_facts(self) -> Vec<PageFacts> {
