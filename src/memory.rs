@@ -11,12 +11,25 @@ pub fn give_back() {
     collect();
 }
 
-/// Returns the free memory of the calling thread to the system now: after it wrote what it held
-/// to the spill file, say, so that the memory is not held twice, freed here and allocated anew by
-/// parsing elsewhere.
-pub fn give_back_here() {
-    collect();
+/// Counts `bytes` the calling thread freed after writing them to the spill file, and once that
+/// comes to [`GIVE_BACK_EVERY`] returns the thread's free memory to the system: otherwise parsing
+/// on other threads allocates anew while this one keeps what it freed, and the run holds both.
+/// Not after every write: a run with no link budget writes after every page.
+pub fn freed(bytes: usize) {
+    thread_local!(static FREED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) });
+    FREED.with(|freed| {
+        let total = freed.get() + bytes;
+        if total >= GIVE_BACK_EVERY {
+            freed.set(0);
+            collect();
+        } else {
+            freed.set(total);
+        }
+    });
 }
+
+/// Bytes a thread frees before it gives its free memory back (see [`freed`]).
+pub const GIVE_BACK_EVERY: usize = 256 << 10;
 
 fn collect() {
     // SAFETY: `mi_collect` takes no pointers; it frees the calling thread's empty pages and

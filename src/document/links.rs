@@ -282,10 +282,11 @@ impl LinkStore {
             self.pages[i].at =
                 Stored::Spilled { offset: offset + start as u64, text: u32_of(text), records: u32_of(records) };
         }
-        spill.release(self.in_memory());
+        let freed = self.in_memory();
+        spill.release(freed);
         self.text = String::new();
         self.records = Vec::new();
-        crate::memory::give_back_here();
+        crate::memory::freed(freed);
     }
 
     /// Gives back unused capacity: a store is kept until the site is indexed.

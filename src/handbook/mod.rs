@@ -315,9 +315,7 @@ impl FactStore {
         spill.release(freed);
         self.held = 0;
         self.offered = self.facts.len();
-        if freed > 0 {
-            crate::memory::give_back_here();
-        }
+        crate::memory::freed(freed);
     }
 
     pub fn into_facts(self) -> Vec<PageFacts> {
