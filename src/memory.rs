@@ -14,18 +14,19 @@ pub fn give_back() {
 /// Counts `bytes` the calling thread freed after writing them to the spill file, and once that
 /// comes to [`GIVE_BACK_EVERY`] returns the thread's free memory to the system: otherwise parsing
 /// on other threads allocates anew while this one keeps what it freed, and the run holds both.
-/// Not after every write: a run with no link budget writes after every page.
-pub fn freed(bytes: usize) {
+/// Not after every write: a run with no link budget writes after every page. Returns whether it
+/// gave back.
+pub fn freed(bytes: usize) -> bool {
     thread_local!(static FREED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) });
     FREED.with(|freed| {
         let total = freed.get() + bytes;
-        if total >= GIVE_BACK_EVERY {
-            freed.set(0);
+        let give_back = total >= GIVE_BACK_EVERY;
+        freed.set(if give_back { 0 } else { total });
+        if give_back {
             collect();
-        } else {
-            freed.set(total);
         }
-    });
+        give_back
+    })
 }
 
 /// Bytes a thread frees before it gives its free memory back (see [`freed`]).
@@ -36,4 +37,18 @@ fn collect() {
     // purges the allocator's free memory. With another global allocator it only tidies
     // mimalloc's own (unused) heap.
     unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_gives_back_once_per_quarter_mebibyte_it_freed() {
+        // Its own thread: the count is per thread.
+        let backs = std::thread::spawn(|| (0..1000).filter(|_| freed(1024)).count()).join().unwrap();
+        assert_eq!(backs, 1000 * 1024 / GIVE_BACK_EVERY);
+        let big = std::thread::spawn(|| freed(GIVE_BACK_EVERY)).join().unwrap();
+        assert!(big, "a single large write gives back at once");
+    }
 }

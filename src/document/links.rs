@@ -286,7 +286,7 @@ impl LinkStore {
         spill.release(freed);
         self.text = String::new();
         self.records = Vec::new();
-        crate::memory::freed(freed);
+        let _ = crate::memory::freed(freed);
     }
 
     /// Gives back unused capacity: a store is kept until the site is indexed.

@@ -315,7 +315,7 @@ impl FactStore {
         spill.release(freed);
         self.held = 0;
         self.offered = self.facts.len();
-        crate::memory::freed(freed);
+        let _ = crate::memory::freed(freed);
     }
 
     pub fn into_facts(self) -> Vec<PageFacts> {
