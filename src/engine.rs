@@ -177,7 +177,11 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
                     },
                 )
                 .map(|mut kept| {
-                    kept.links.shrink_to_fit();
+                    // A run that has spilled writes the rest out below: shrinking first would copy
+                    // the buffers just before they are written and freed.
+                    if spill.spilled() == 0 {
+                        kept.links.shrink_to_fit();
+                    }
                     kept
                 })
                 .collect()
@@ -197,6 +201,7 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     if spill.spilled() > 0 {
         kept.par_iter_mut().for_each(|k| {
             k.links.spill_out();
+            k.links.shrink_to_fit();
             k.facts.shelve_rest(&spill);
         });
     }

@@ -157,38 +157,38 @@ impl Spill {
 
     /// Writes `bytes` at the end of the file; where, or `None` if there is no file to write to.
     pub fn write(&self, bytes: &[u8]) -> Option<u64> {
-        let (file, offset) = {
-            let mut f = self.file.lock().ok()?;
-            if f.failed {
-                return None;
-            }
-            if f.file.is_none() {
-                match tempfile::tempfile() {
-                    Ok(file) => f.file = Some(std::sync::Arc::new(file)),
-                    Err(_) => {
-                        f.failed = true;
-                        return None;
-                    }
-                }
-            }
-            let offset = f.len;
-            f.len += bytes.len() as u64;
-            (std::sync::Arc::clone(f.file.as_ref()?), offset)
-        };
-        match write_at(&file, bytes, offset) {
-            Ok(()) => {
-                if let Ok(mut f) = self.file.lock() {
-                    f.written += bytes.len() as u64;
-                }
-                Some(offset)
-            }
-            Err(_) => {
-                // What was reserved stays a hole; nothing later is written after a failure.
-                if let Ok(mut f) = self.file.lock() {
+        let mut writer = self.writer(bytes.len())?;
+        writer.put(bytes);
+        writer.finish()
+    }
+
+    /// Room for `len` bytes at the end of the file, to be written a piece at a time: a holder that
+    /// writes out megabytes need not copy them into one buffer first. `None` if there is no file
+    /// to write to.
+    pub fn writer(&self, len: usize) -> Option<SpillWriter<'_>> {
+        let mut f = self.file.lock().ok()?;
+        if f.failed {
+            return None;
+        }
+        if f.file.is_none() {
+            match tempfile::tempfile() {
+                Ok(file) => f.file = Some(std::sync::Arc::new(file)),
+                Err(_) => {
                     f.failed = true;
+                    return None;
                 }
-                None
             }
+        }
+        let start = f.len;
+        f.len += len as u64;
+        let file = std::sync::Arc::clone(f.file.as_ref()?);
+        Some(SpillWriter { spill: self, file, start, at: start, end: start + len as u64, buf: Vec::new(), ok: true })
+    }
+
+    /// The file could not be written: nothing more is written to it.
+    fn fail(&self) {
+        if let Ok(mut f) = self.file.lock() {
+            f.failed = true;
         }
     }
 
@@ -201,6 +201,73 @@ impl Spill {
         let mut buf = vec![0; len];
         read_at(&file, &mut buf, offset)?;
         Ok(buf)
+    }
+}
+
+/// What [`Spill::writer`] reserved, written through a small buffer. What was reserved and not
+/// written (after a failed write) stays a hole: nothing is written to the file after a failure.
+pub struct SpillWriter<'a> {
+    spill: &'a Spill,
+    file: std::sync::Arc<std::fs::File>,
+    start: u64,
+    /// Where the buffer goes.
+    at: u64,
+    end: u64,
+    buf: Vec<u8>,
+    ok: bool,
+}
+
+impl SpillWriter<'_> {
+    /// Bytes gathered before one write.
+    const CHUNK: usize = 64 * 1024;
+
+    pub fn put(&mut self, bytes: &[u8]) {
+        if self.buf.len() + bytes.len() <= Self::CHUNK {
+            self.buf.extend_from_slice(bytes);
+        } else {
+            self.flush();
+            self.write(bytes);
+        }
+    }
+
+    /// Lets `fill` append to the buffer (a record encoding itself).
+    pub fn put_with(&mut self, fill: impl FnOnce(&mut Vec<u8>)) {
+        fill(&mut self.buf);
+        if self.buf.len() >= Self::CHUNK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let buf = std::mem::take(&mut self.buf);
+        self.write(&buf);
+        self.buf = buf;
+        self.buf.clear();
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() || !self.ok {
+            return;
+        }
+        if self.at + bytes.len() as u64 > self.end || write_at(&self.file, bytes, self.at).is_err() {
+            self.ok = false;
+            return;
+        }
+        self.at += bytes.len() as u64;
+    }
+
+    /// Where the bytes start, once all that was reserved is written; `None` (and the file is not
+    /// written again) if a write failed or more or less was put than reserved.
+    pub fn finish(mut self) -> Option<u64> {
+        self.flush();
+        if !self.ok || self.at != self.end {
+            self.spill.fail();
+            return None;
+        }
+        if let Ok(mut f) = self.spill.file.lock() {
+            f.written += self.end - self.start;
+        }
+        Some(self.start)
     }
 }
 
@@ -258,26 +325,32 @@ impl LinkStore {
         self.text.capacity() + self.records.capacity() * std::mem::size_of::<Record>()
     }
 
-    /// Writes the pages held in memory to the spill file, in one write, and frees their memory
-    /// (kept in memory if the file cannot be written).
+    /// Writes the pages held in memory to the spill file, one after the other through a small
+    /// buffer (not copied whole first: this runs when memory is at its fullest), and frees their
+    /// memory (kept in memory if the file cannot be written).
     pub fn spill_out(&mut self) {
         let Some(spill) = self.spill.clone() else { return };
         if self.text.is_empty() && self.records.is_empty() {
             return;
         }
-        let mut bytes = Vec::with_capacity(self.text.len() + self.records.len() * Record::BYTES);
+        let mut len = 0;
         let mut moved = Vec::new();
         for (i, p) in self.pages.iter().enumerate() {
             if let Stored::Memory { text, records } = &p.at {
-                let start = bytes.len();
-                bytes.extend_from_slice(self.text[text.clone()].as_bytes());
-                for r in &self.records[records.clone()] {
-                    r.encode(&mut bytes);
-                }
-                moved.push((i, start, text.len(), records.len()));
+                moved.push((i, len, text.len(), records.len()));
+                len += text.len() + records.len() * Record::BYTES;
             }
         }
-        let Some(offset) = spill.write(&bytes) else { return };
+        let Some(mut writer) = spill.writer(len) else { return };
+        for &(i, _, _, _) in &moved {
+            if let Stored::Memory { text, records } = &self.pages[i].at {
+                writer.put(self.text[text.clone()].as_bytes());
+                for r in &self.records[records.clone()] {
+                    writer.put_with(|buf| r.encode(buf));
+                }
+            }
+        }
+        let Some(offset) = writer.finish() else { return };
         for (i, start, text, records) in moved {
             self.pages[i].at =
                 Stored::Spilled { offset: offset + start as u64, text: u32_of(text), records: u32_of(records) };
@@ -615,6 +688,52 @@ mod tests {
             assert!(page.suppressions.is_suppressed("broken-anchor", 12), "page {i}");
             same(&page, &fresh(doc));
         }
+    }
+
+    #[test]
+    fn a_store_larger_than_one_write_spills_out_whole() {
+        // Pages with long destinations: their links fill the writer's buffer many times over, and
+        // some pieces are larger than the buffer.
+        let docs: Vec<Document> = (0..200)
+            .map(|i| {
+                let long = "x".repeat(if i % 50 == 0 { 70_000 } else { 400 + i });
+                let text = format!("# Page {i}\n\n[a](a-{i}-{long}.md#y) [b](b-{i}.md)\n");
+                Document::parse(&format!("content/p{i}.md"), DocKind::Handbook, text)
+            })
+            .collect();
+        let spill = std::sync::Arc::new(Spill::new(usize::MAX));
+        let mut store = LinkStore::spilling(spill.clone());
+        for doc in &docs {
+            store.push(PageLinks::of(doc, &|_| true));
+        }
+        let held = store.text.len() + store.records.len() * Record::BYTES;
+        assert!(held > 4 * SpillWriter::CHUNK, "only {held} bytes: not enough to need several writes");
+        store.spill_out();
+        assert_eq!(spill.spilled(), held as u64);
+        assert!(store.pages.iter().all(|p| matches!(p.at, Stored::Spilled { .. })));
+        for (i, doc) in docs.iter().enumerate() {
+            let page = store.page(i).unwrap();
+            let fresh = PageLinks::of(doc, &|_| true);
+            assert_eq!((&page.text, &page.records), (&fresh.text, &fresh.records), "page {i}");
+        }
+    }
+
+    #[test]
+    fn a_writer_that_writes_other_than_it_reserved_fails_and_stops_the_file() {
+        let spill = Spill::new(0);
+        let mut short = spill.writer(10).unwrap();
+        short.put(b"12345");
+        assert_eq!(short.finish(), None, "five bytes of ten");
+        assert_eq!(spill.write(b"more"), None, "the file is not written after a failure");
+        assert_eq!(spill.spilled(), 0);
+        let spill = Spill::new(0);
+        let mut long = spill.writer(3).unwrap();
+        long.put_with(|buf| buf.extend_from_slice(b"1234"));
+        assert_eq!(long.finish(), None, "four bytes in three");
+        let spill = Spill::new(0);
+        assert_eq!(spill.write(b"abc"), Some(0));
+        assert_eq!(spill.write(b"de"), Some(3));
+        assert_eq!(spill.read(1, 4).unwrap(), b"bcde");
     }
 
     #[test]

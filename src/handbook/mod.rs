@@ -248,30 +248,36 @@ impl PageFacts {
         }
     }
 
-    /// Writes the heading ids the facts hold in memory to `spill`'s temporary file, in one write,
-    /// and frees them; the site index reads them back when a link needs them. Left in memory if
+    /// Writes the heading ids the facts hold in memory to `spill`'s temporary file, through a
+    /// small buffer, and frees them; the site index reads them back when a link needs them. Left in memory if
     /// the file cannot be written. Returns the bytes freed.
     fn shelve(facts: &mut [PageFacts], spill: &Spill) -> usize {
-        let mut bytes = Vec::with_capacity(facts.iter().map(PageFacts::ids_bytes).sum());
+        let mut len = 0;
         let mut moved = Vec::new();
         for (i, f) in facts.iter().enumerate() {
             if let FactIds::Here(ids) = &f.ids
                 && !ids.is_empty()
             {
-                moved.push((i, bytes.len(), ids.as_bytes().len()));
-                bytes.extend_from_slice(ids.as_bytes());
+                moved.push((i, len, ids.as_bytes().len()));
+                len += ids.as_bytes().len();
             }
         }
         if moved.is_empty() {
             return 0;
         }
-        let Some(offset) = spill.write(&bytes) else { return 0 };
+        let Some(mut writer) = spill.writer(len) else { return 0 };
+        for &(i, _, _) in &moved {
+            if let FactIds::Here(ids) = &facts[i].ids {
+                writer.put(ids.as_bytes());
+            }
+        }
+        let Some(offset) = writer.finish() else { return 0 };
         for (i, start, len) in moved {
             // A page's ids are far below 4 GiB (its file is size-limited before parsing).
             let len = u32::try_from(len).unwrap_or(u32::MAX);
             facts[i].ids = FactIds::Shelved(Shelved { offset: offset + start as u64, len });
         }
-        bytes.len()
+        len
     }
 
     fn placement(&self) -> &Placement {
