@@ -161,7 +161,18 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     let content = prefix.as_deref().map(|p| format!("{p}content/"));
     let in_site = |path: &str| content.as_deref().is_some_and(|c| path.starts_with(c));
     // The site's own listing (it holds pages not linted in this run) is walked alongside: the walk
-    // waits on the file system while the parsing keeps the cores busy.
+    // waits on the file system while the parsing keeps the cores busy. It keeps the candidates'
+    // own path strings for the pages that are linted, rather than copies.
+    let sorted = candidates.is_sorted_by(|a, b| a.rel <= b.rel);
+    let shared = |prefix: &str, dir: &str, name: &str| {
+        if !sorted {
+            return None;
+        }
+        let mut path = String::with_capacity(prefix.len() + "content/".len() + dir.len() + 1 + name.len());
+        path.extend([prefix, "content/", dir, if dir.is_empty() { "" } else { "/" }, name]);
+        let i = candidates.binary_search_by(|c| (*c.rel).cmp(&path)).ok()?;
+        Some((Arc::clone(&candidates[i].rel), prefix.len() + "content/".len()))
+    };
     let (mut kept, site_files): (Vec<Kept>, Option<SiteFiles>) = rayon::join(
         || {
             candidates
@@ -186,7 +197,7 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
                 })
                 .collect()
         },
-        || prefix.as_deref().map(|p| SiteFiles::list(&req.root.join(p))),
+        || prefix.as_deref().map(|p| SiteFiles::list_sharing(&req.root.join(p), &|dir, name| shared(p, dir, name))),
     );
 
     // A run large enough to spill is one where memory matters more than the few milliseconds

@@ -936,21 +936,42 @@ pub struct SiteFiles {
 impl SiteFiles {
     /// Lists `content/` of the site at `site_root` (nothing when there is none).
     pub fn list(site_root: &Path) -> SiteFiles {
+        SiteFiles::list_sharing(site_root, &|_, _| None)
+    }
+
+    /// [`SiteFiles::list`], keeping for a file that `shared` knows (given the directory below
+    /// `content/` and the file's name) the string it returns rather than a copy of the path: the
+    /// run's own path of the page, `skip` bytes of prefix (the site's directory and `content/`)
+    /// followed by the path below `content/`. A whole-handbook run lints every file it lists.
+    pub fn list_sharing(site_root: &Path, shared: &Shared<'_>) -> SiteFiles {
         let content = site_root.join("content");
         if !content.is_dir() {
             return SiteFiles::default();
         }
-        walk(&content, "", 0)
+        walk(&content, "", 0, shared)
     }
 }
 
+/// What [`SiteFiles::list_sharing`] asks of the run: its string for a file at `dir/name` below
+/// `content/`, and how many bytes of it come before that path.
+pub type Shared<'a> = dyn Fn(&str, &str) -> Option<SharedPath> + Sync + 'a;
+
+/// A string of the run that holds a path after some bytes of prefix.
+pub type SharedPath = (Arc<str>, usize);
+
 /// Relative paths packed end to end in one string: a listing of tens of thousands of files is a
-/// few allocations, not one per path.
+/// few allocations, not one per path. A path the run already holds as a string is kept as that
+/// string, not copied.
 #[derive(Debug, Default)]
 struct PathList {
     text: String,
+    /// Where each path ends in `text`; or, with [`SHARED`] set, its index in `shared`.
     ends: Vec<usize>,
+    shared: Vec<SharedPath>,
 }
+
+/// Marks an entry of [`PathList::ends`] as an index into [`PathList::shared`].
+const SHARED: usize = 1 << (usize::BITS - 1);
 
 impl PathList {
     /// Adds `rel/name` (`name` when `rel` is empty).
@@ -963,16 +984,24 @@ impl PathList {
         self.ends.push(self.text.len());
     }
 
-    /// Adds the paths of `other`, in order.
-    fn append(&mut self, other: &PathList) {
-        let base = self.text.len();
-        self.text.push_str(&other.text);
-        self.ends.extend(other.ends.iter().map(|end| base + end));
+    /// Adds a path held in the run's string `path` after `skip` bytes.
+    fn push_shared(&mut self, path: Arc<str>, skip: usize) {
+        self.ends.push(SHARED | self.shared.len());
+        self.shared.push((path, skip));
     }
 
-    fn reserve(&mut self, text: usize, paths: usize) {
+    /// Adds the paths of `other`, in order.
+    fn append(&mut self, other: PathList) {
+        let (base, shared) = (self.text.len(), self.shared.len());
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|&end| if end & SHARED != 0 { end + shared } else { base + end }));
+        self.shared.extend(other.shared);
+    }
+
+    fn reserve(&mut self, text: usize, paths: usize, shared: usize) {
         self.text.reserve_exact(text);
         self.ends.reserve_exact(paths);
+        self.shared.reserve_exact(shared);
     }
 
     fn len(&self) -> usize {
@@ -980,8 +1009,16 @@ impl PathList {
     }
 
     fn iter(&self) -> impl Iterator<Item = &str> + Clone {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts.zip(self.ends.iter().copied()).map(|(start, end)| &self.text[start..end])
+        self.ends.iter().scan(0, |start, &end| {
+            Some(if end & SHARED != 0 {
+                let (path, skip) = &self.shared[end & !SHARED];
+                &path[*skip..]
+            } else {
+                let own = &self.text[*start..end];
+                *start = end;
+                own
+            })
+        })
     }
 }
 
@@ -997,7 +1034,7 @@ fn by_components(a: &str, b: &str) -> std::cmp::Ordering {
 /// parallel, never following symlinked directories, so a symlink loop cannot hang the walk.
 /// Each directory's entries are taken by name (names hold no `/`), so the listing comes out in
 /// the order of its paths' components (`a/b` before `a-b`) without sorting it whole.
-fn walk(dir: &Path, rel: &str, depth: usize) -> SiteFiles {
+fn walk(dir: &Path, rel: &str, depth: usize, shared: &Shared<'_>) -> SiteFiles {
     let mut out = SiteFiles::default();
     if depth > MAX_DEPTH {
         out.skipped.push(Skipped { path: format!("content/{rel}"), reason: "directory tree too deep".to_string() });
@@ -1010,45 +1047,58 @@ fn walk(dir: &Path, rel: &str, depth: usize) -> SiteFiles {
             return out;
         }
     };
-    // (name, the path of a directory)
-    let mut entries: Vec<(String, Option<PathBuf>)> = Vec::new();
+    // (name, the path of a directory, the run's string for a file)
+    let mut entries: Vec<(String, Option<PathBuf>, Option<SharedPath>)> = Vec::new();
     for entry in read.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Ok(kind) = entry.file_type() else {
             continue;
         };
         if kind.is_dir() {
-            entries.push((name, Some(entry.path())));
+            entries.push((name, Some(entry.path()), None));
         } else if name.ends_with(".md") && (kind.is_file() || entry.path().is_file()) {
-            entries.push((name, None));
+            let path = shared(rel, &name);
+            entries.push((name, None, path));
         }
     }
-    entries.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    entries.sort_unstable_by(|(a, ..), (b, ..)| a.cmp(b));
     let nested: Vec<SiteFiles> = entries
         .par_iter()
-        .filter_map(|(name, sub)| {
+        .filter_map(|(name, sub, _)| {
             let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
-            Some(walk(sub.as_ref()?, &child, depth + 1))
+            Some(walk(sub.as_ref()?, &child, depth + 1, shared))
         })
         .collect();
     // Sized once: each level copies its subdirectories' listings into its own.
     let text = |dirs: bool| {
-        entries.iter().filter(move |(_, sub)| sub.is_some() == dirs).map(|(name, _)| rel.len() + 1 + name.len())
+        entries
+            .iter()
+            .filter(move |(_, sub, path)| sub.is_some() == dirs && path.is_none())
+            .map(|(name, ..)| rel.len() + 1 + name.len())
     };
     let files_text = text(false).sum::<usize>() + nested.iter().map(|n| n.files.text.len()).sum::<usize>();
     let dirs_text = text(true).sum::<usize>() + nested.iter().map(|n| n.dirs.text.len()).sum::<usize>();
-    out.files.reserve(files_text, entries.len() - nested.len() + nested.iter().map(|n| n.files.len()).sum::<usize>());
-    out.dirs.reserve(dirs_text, nested.len() + nested.iter().map(|n| n.dirs.len()).sum::<usize>());
+    let files_shared = entries.iter().filter(|(.., path)| path.is_some()).count()
+        + nested.iter().map(|n| n.files.shared.len()).sum::<usize>();
+    out.files.reserve(
+        files_text,
+        entries.len() - nested.len() + nested.iter().map(|n| n.files.len()).sum::<usize>(),
+        files_shared,
+    );
+    out.dirs.reserve(dirs_text, nested.len() + nested.iter().map(|n| n.dirs.len()).sum::<usize>(), 0);
     let mut nested = nested.into_iter();
-    for (name, sub) in &entries {
+    for (name, sub, path) in entries {
         if sub.is_none() {
-            out.files.push(rel, name);
+            match path {
+                Some((path, skip)) => out.files.push_shared(path, skip),
+                None => out.files.push(rel, &name),
+            }
             continue;
         }
-        out.dirs.push(rel, name);
+        out.dirs.push(rel, &name);
         if let Some(n) = nested.next() {
-            out.files.append(&n.files);
-            out.dirs.append(&n.dirs);
+            out.files.append(n.files);
+            out.dirs.append(n.dirs);
             out.skipped.extend(n.skipped);
         }
     }
@@ -1184,6 +1234,37 @@ mod tests {
         dirs.sort_by(|x, y| x.split('/').cmp(y.split('/')));
         assert_eq!(listing.dirs.iter().collect::<Vec<_>>(), dirs);
         assert!(listing.skipped.is_empty());
+    }
+
+    #[test]
+    fn a_listing_keeps_the_runs_own_paths_of_the_files_it_was_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        let files = ["a.md", "a/b.md", "a/b/c.md", "a-b.md", "x/y.md", "x/z.md"];
+        for f in files {
+            let path = content.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "# t\n").unwrap();
+        }
+        // The run holds some of them (with the site under `site/`), as `site/content/...`.
+        let held: Vec<std::sync::Arc<str>> =
+            ["a/b.md", "a-b.md", "x/z.md"].iter().map(|f| format!("site/content/{f}").into()).collect();
+        let shared = |dir: &str, name: &str| {
+            let rel = if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") };
+            held.iter()
+                .find(|h| h.ends_with(&format!("/content/{rel}")))
+                .map(|h| (std::sync::Arc::clone(h), "site/content/".len()))
+        };
+        let sharing = super::SiteFiles::list_sharing(dir.path(), &shared);
+        let plain = super::SiteFiles::list(dir.path());
+        assert_eq!(sharing.files.iter().collect::<Vec<_>>(), plain.files.iter().collect::<Vec<_>>());
+        assert_eq!(sharing.dirs.iter().collect::<Vec<_>>(), plain.dirs.iter().collect::<Vec<_>>());
+        // The held files are not copied: their strings are the run's own.
+        assert_eq!(sharing.files.shared.len(), 3);
+        for h in &held {
+            assert!(sharing.files.shared.iter().any(|(s, _)| std::sync::Arc::ptr_eq(s, h)), "{h} was copied");
+        }
+        assert_eq!(sharing.files.text, "a/b/c.mda.mdx/y.md");
     }
 
     #[test]
