@@ -262,7 +262,7 @@ fn applicable_rules(rules: &RuleSet, outcome: &LintOutcome, path: &str) -> Vec<S
         || outcome
             .findings
             .iter()
-            .any(|f| f.path == path && rules.rule(&f.rule).is_some_and(|r| r.applies_to == AppliesTo::Promotion));
+            .any(|f| *f.path == *path && rules.rule(&f.rule).is_some_and(|r| r.applies_to == AppliesTo::Promotion));
     rules
         .rules
         .iter()

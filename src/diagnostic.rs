@@ -40,12 +40,14 @@ pub struct Finding {
     /// Stable kebab-case rule id, e.g. `missing-section`.
     pub rule: String,
     pub severity: Severity,
-    /// Path relative to the repository root, `/`-separated.
-    pub path: String,
+    /// Path relative to the repository root, `/`-separated; shared by a page's findings (and,
+    /// from [`Finding::at`], with the run's own string for the page).
+    pub path: std::sync::Arc<str>,
     /// Byte range in the file's source. An empty range at 0 means "the file as a whole".
     pub span: Span,
     pub message: String,
-    pub help: Option<String>,
+    /// Most help is the same text for every finding of a rule: kept once, not copied into each.
+    pub help: Option<std::borrow::Cow<'static, str>>,
     /// What the finding is about, independent of line numbers: the section path and the normalised
     /// text concerned. Fingerprints are computed from the rule, the path and this anchor.
     pub anchor: String,
@@ -61,7 +63,7 @@ impl Finding {
         Finding {
             rule: rule.to_string(),
             severity,
-            path: path.to_string(),
+            path: path.into(),
             span,
             message: message.into(),
             help: None,
@@ -71,7 +73,7 @@ impl Finding {
         }
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub fn with_help(mut self, help: impl Into<std::borrow::Cow<'static, str>>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -84,6 +86,14 @@ impl Finding {
     pub fn with_competency(mut self, competency: impl Into<String>) -> Self {
         self.competency = Some(competency.into());
         self
+    }
+
+    /// Keeps `path` (the run's string for the page) in place of the finding's own copy of it, so
+    /// that a page's findings hold its path once.
+    pub fn share_path(&mut self, path: &std::sync::Arc<str>) {
+        if self.path == *path {
+            self.path = std::sync::Arc::clone(path);
+        }
     }
 
     /// A hash of rule, path and anchor. Never the line: an edit above a finding keeps its
@@ -178,6 +188,18 @@ pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_finding_shares_its_pages_path_and_no_other() {
+        let page: std::sync::Arc<str> = "content/a.md".into();
+        let mut f = Finding::new("r", Severity::Error, "content/a.md", 0..1, "m");
+        assert!(!std::sync::Arc::ptr_eq(&f.path, &page));
+        f.share_path(&page);
+        assert!(std::sync::Arc::ptr_eq(&f.path, &page));
+        let mut other = Finding::new("r", Severity::Error, "content/b.md", 0..1, "m");
+        other.share_path(&page);
+        assert_eq!(&*other.path, "content/b.md");
+    }
 
     #[test]
     fn fingerprint_ignores_span_but_not_anchor() {

@@ -322,6 +322,7 @@ fn first_pass(doc: Document, path: Arc<str>, req: &LintRequest<'_>, pass: &Pass<
     kept.findings.extend(check_document(&doc, req.rules, None, req.change));
     for f in &mut kept.findings[start..] {
         f.position = Some(doc.source.position(&f.span));
+        f.share_path(&path);
     }
     if doc.kind == DocKind::Promotion {
         kept.coverage.extend(crate::checks::promotion::coverage(&doc, req.rules));
@@ -350,6 +351,7 @@ pub fn check_links(page: &PageLinks, rules: &RuleSet, site: Option<&Site>, chang
     disambiguate_anchors(&mut findings);
     for f in &mut findings {
         f.position = page.position_of(&f.span);
+        f.share_path(&page.path);
     }
     findings.retain(|f| {
         let line = f.position.map_or(1, |p| p.line);
@@ -383,10 +385,11 @@ fn link_rules(rules: &RuleSet) -> impl Iterator<Item = &crate::rules::CompiledRu
 pub fn sort_findings(outcome: &mut LintOutcome) {
     // Sorted where they lie (positions are worked out again per comparison, most are already
     // kept on the finding): a second vector of every finding would double what the run holds at
-    // its end.
+    // its end. Not a stable sort, which takes a buffer of half the findings: the order is total
+    // instead, so that it is the same every run.
     let mut findings = std::mem::take(&mut outcome.findings);
     let at = |f: &Finding| outcome.position(f);
-    findings.sort_by(|a, b| {
+    findings.sort_unstable_by(|a, b| {
         let (pa, pb) = (at(a), at(b));
         a.path
             .cmp(&b.path)
@@ -394,6 +397,10 @@ pub fn sort_findings(outcome: &mut LintOutcome) {
             .then(pa.column.cmp(&pb.column))
             .then(a.rule.cmp(&b.rule))
             .then(a.message.cmp(&b.message))
+            .then_with(|| {
+                (pa, &a.span.start, &a.span.end, a.severity).cmp(&(pb, &b.span.start, &b.span.end, b.severity))
+            })
+            .then_with(|| (&a.help, &a.anchor, &a.competency).cmp(&(&b.help, &b.anchor, &b.competency)))
     });
     findings.dedup();
     outcome.findings = findings;
@@ -632,4 +639,32 @@ pub fn relative(root: &Path, path: &Path) -> String {
         .unwrap_or_else(|_| path.to_path_buf());
     let s = rel.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_sort_the_same_whatever_order_they_came_in() {
+        // Same path, place, rule and message: only the help and the anchor tell them apart.
+        let make = |help: &str, anchor: &str| {
+            let mut f = Finding::new("broken-link", Severity::Error, "content/a.md", 3..9, "`x` leads to no page")
+                .with_help(help.to_string())
+                .with_anchor(anchor);
+            f.position = Some(crate::outcome::Position { line: 2, column: 1, end_line: 2, end_column: 7 });
+            f
+        };
+        let findings: Vec<Finding> =
+            (0..40).map(|i| make(&format!("help {}", i % 7), &format!("a{}", i % 5))).collect();
+        let sorted = |findings: Vec<Finding>| {
+            let mut outcome = LintOutcome { findings, ..Default::default() };
+            sort_findings(&mut outcome);
+            outcome.findings.iter().map(|f| format!("{:?}|{}", f.help, f.anchor)).collect::<Vec<_>>()
+        };
+        let forward = sorted(findings.clone());
+        let backward = sorted(findings.into_iter().rev().collect());
+        assert_eq!(forward, backward);
+        assert_eq!(forward.len(), 35, "the same finding twice is kept once");
+    }
 }

@@ -64,7 +64,7 @@ impl LintOutcome {
         if let Some(position) = finding.position {
             return position;
         }
-        match self.sources.get(&finding.path) {
+        match self.sources.get(&*finding.path) {
             Some(src) => src.position(&finding.span),
             None => Position { line: 1, column: 1, end_line: 1, end_column: 1 },
         }

@@ -47,7 +47,7 @@ fn outcome() -> LintOutcome {
     let mut sources = BTreeMap::new();
     sources.insert(promo.to_string(), Arc::new(SourceFile::new(PROMO.to_string())));
     sources.insert(page.to_string(), Arc::new(SourceFile::new(PAGE.to_string())));
-    let mut files: Vec<String> = findings.iter().map(|f| f.path.clone()).collect();
+    let mut files: Vec<String> = findings.iter().map(|f| f.path.to_string()).collect();
     files.sort();
     files.dedup();
     let files = files.into_iter().map(Arc::from).collect();

@@ -71,7 +71,7 @@ fn run(docs: &[Document], site: &Site, rules: &RuleSet, change: &ChangeSet) -> V
 }
 
 fn line_of(docs: &[Document], f: &Finding) -> usize {
-    docs.iter().find(|d| d.path == f.path).map_or(0, |d| d.source.lines.line_of(f.span.start))
+    docs.iter().find(|d| *d.path == *f.path).map_or(0, |d| d.source.lines.line_of(f.span.start))
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn findings_match_the_built_site() {
     let site = Site::build(&root, &rules.handbook, docs.iter()).unwrap();
     let findings = run(&docs, &site, &rules, &ChangeSet::default());
     let mut got: Vec<(String, String, usize)> =
-        findings.iter().map(|f| (f.rule.clone(), f.path.clone(), line_of(&docs, f))).collect();
+        findings.iter().map(|f| (f.rule.clone(), f.path.to_string(), line_of(&docs, f))).collect();
     got.sort();
     let page = "content/handbook/team/page.md";
     let front = "content/handbook/misc/front.md";
@@ -226,7 +226,7 @@ fn protected_pages_need_a_change_management_issue() {
     };
     let moved: Vec<_> =
         run(&docs, &site, &rules, &change).into_iter().filter(|f| f.rule == "protected-page-moved").collect();
-    let paths: Vec<&str> = moved.iter().map(|f| f.path.as_str()).collect();
+    let paths: Vec<&str> = moved.iter().map(|f| &*f.path).collect();
     assert_eq!(paths, ["content/handbook/team/time-off.md", "content/handbook/controlled.md"], "{moved:#?}");
     assert!(moved[0].help.as_deref().unwrap().contains("Change Management issue"));
 
@@ -244,7 +244,7 @@ fn protected_pages_need_a_change_management_issue() {
         ..ChangeSet::default()
     };
     let found = run(&docs, &site, &rules, &renamed_now);
-    assert!(found.iter().any(|f| f.rule == "protected-page-moved" && f.path == "content/handbook/misc/front.md"));
+    assert!(found.iter().any(|f| f.rule == "protected-page-moved" && &*f.path == "content/handbook/misc/front.md"));
 }
 
 #[test]

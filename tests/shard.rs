@@ -193,7 +193,7 @@ fn findings(root: &Path, config: &Config, rules: &RuleSet, shard: Option<(usize,
     let keys = outcome
         .findings
         .iter()
-        .map(|f| (f.path.clone(), f.rule.clone(), f.span.start, f.span.end, f.message.clone()))
+        .map(|f| (f.path.to_string(), f.rule.clone(), f.span.start, f.span.end, f.message.clone()))
         .collect();
     (outcome.files_checked, keys)
 }

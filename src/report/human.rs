@@ -18,7 +18,7 @@ pub fn render(outcome: &LintOutcome, ctx: &RenderContext<'_>) -> String {
     // Findings are sorted by path: each file's text is read once, and only one is held at a time.
     let mut current: Option<(&str, Option<Arc<SourceFile>>)> = None;
     for finding in &outcome.findings {
-        if current.as_ref().is_none_or(|(path, _)| *path != finding.path) {
+        if current.as_ref().is_none_or(|(path, _)| *path != &*finding.path) {
             // A file that could not be linted (binary, huge, not UTF-8) is not read again.
             let readable = finding.rule != crate::engine::UNREADABLE;
             current = Some((&finding.path, readable.then(|| source_of(outcome, &finding.path)).flatten()));
