@@ -52,22 +52,43 @@ pub enum EngineError {
 }
 
 /// A file chosen for linting, before it is read. A whole handbook has tens of thousands: the
-/// path is held once, shared with what the run keeps of the page.
+/// path is held once, shared with what the run keeps of the page, and what only a file named on
+/// the command line has is boxed, so that the rest take three words each.
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub rel: Arc<str>,
-    /// Where to read it, when that is not the root joined with `rel`.
-    pub abs: Option<PathBuf>,
-    /// Size in bytes when known before reading (discovery does not stat every file; reading does).
-    pub size: Option<u64>,
+    /// Where to read it from and its size, when known otherwise than from `rel`.
+    pub given: Option<Box<Given>>,
     /// Kind from the globs; `None` means "decide from the front matter".
     pub kind: Option<DocKind>,
 }
 
+/// What is known of a candidate before it is read, beyond its repository-relative path.
+#[derive(Debug, Clone, Default)]
+pub struct Given {
+    /// Where to read it, when that is not the root joined with `rel`.
+    pub abs: Option<PathBuf>,
+    /// Size in bytes when known before reading (discovery does not stat every file; reading does).
+    pub size: Option<u64>,
+}
+
 impl Candidate {
+    pub fn new(rel: &str, abs: Option<PathBuf>, size: Option<u64>, kind: Option<DocKind>) -> Candidate {
+        let given = (abs.is_some() || size.is_some()).then(|| Box::new(Given { abs, size }));
+        Candidate { rel: rel.into(), given, kind }
+    }
+
     /// Where the file is read from, given the repository root.
     pub fn path(&self, root: &Path) -> PathBuf {
-        self.abs.clone().unwrap_or_else(|| root.join(&*self.rel))
+        match self.given.as_ref().and_then(|g| g.abs.clone()) {
+            Some(abs) => abs,
+            None => root.join(&*self.rel),
+        }
+    }
+
+    /// Its size, if known before reading.
+    pub fn size(&self) -> Option<u64> {
+        self.given.as_ref().and_then(|g| g.size)
     }
 }
 
@@ -130,7 +151,7 @@ pub fn run_discovered(req: &LintRequest<'_>, mut candidates: Vec<Candidate>, dis
         let sizes: Vec<(String, u64)> = candidates
             .par_iter()
             .map(|c| {
-                let size = c.size.or_else(|| std::fs::metadata(c.path(&req.root)).ok().map(|m| m.len()));
+                let size = c.size().or_else(|| std::fs::metadata(c.path(&req.root)).ok().map(|m| m.len()));
                 (c.rel.to_string(), size.unwrap_or(0))
             })
             .collect();
@@ -513,7 +534,7 @@ pub fn read_document(c: &Candidate, root: &Path, max_bytes: u64, rules: &RuleSet
     };
     let cannot_read = |e: std::io::Error| fail(format!("cannot read file: {e}"), "check the file's permissions");
     let mut file = std::fs::File::open(c.path(root)).map_err(cannot_read)?;
-    let size = match c.size {
+    let size = match c.size() {
         Some(size) => size,
         None => file.metadata().map_err(cannot_read)?.len(),
     };
@@ -563,28 +584,22 @@ pub fn discover(root: &Path, paths: &[PathBuf], globs: &Globs) -> Result<Vec<Can
         // The walk's paths are the root joined with `rel`: not kept.
         out = walk(root, "", &|rel, _| {
             let kind = globs.kind(rel).filter(|_| !globs.excluded(rel))?;
-            Some(Candidate { rel: rel.into(), abs: None, size: None, kind: Some(kind) })
+            Some(Candidate::new(rel, None, None, Some(kind)))
         });
     } else {
         for p in paths {
             let meta = std::fs::metadata(p).map_err(|_| EngineError::Missing { path: p.display().to_string() })?;
             if meta.is_dir() {
                 out.extend(walk(p, &relative(root, p), &|rel, abs| {
-                    (!globs.excluded(rel) && rel.ends_with(".md")).then(|| Candidate {
-                        kind: globs.kind(rel),
-                        abs: (root.join(rel) != abs).then(|| abs.to_path_buf()),
-                        rel: rel.into(),
-                        size: None,
+                    (!globs.excluded(rel) && rel.ends_with(".md")).then(|| {
+                        let abs = (root.join(rel) != abs).then(|| abs.to_path_buf());
+                        Candidate::new(rel, abs, None, globs.kind(rel))
                     })
                 }));
             } else {
                 let rel = relative(root, p);
-                out.push(Candidate {
-                    kind: globs.kind(&rel),
-                    abs: (root.join(&rel) != *p).then(|| p.clone()),
-                    rel: rel.into(),
-                    size: Some(meta.len()),
-                });
+                let abs = (root.join(&rel) != *p).then(|| p.clone());
+                out.push(Candidate::new(&rel, abs, Some(meta.len()), globs.kind(&rel)));
             }
         }
     }
@@ -644,6 +659,17 @@ pub fn relative(root: &Path, path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_candidate_takes_four_words_and_keeps_what_was_given() {
+        // Tens of thousands are held through the first pass.
+        assert!(std::mem::size_of::<Candidate>() <= 4 * std::mem::size_of::<usize>());
+        let walked = Candidate::new("content/a.md", None, None, Some(DocKind::Handbook));
+        assert!(walked.given.is_none());
+        assert_eq!(walked.path(Path::new("/r")), Path::new("/r/content/a.md"));
+        let named = Candidate::new("../a.md", Some(PathBuf::from("/elsewhere/a.md")), Some(12), None);
+        assert_eq!((named.path(Path::new("/r")), named.size()), (PathBuf::from("/elsewhere/a.md"), Some(12)));
+    }
 
     #[test]
     fn findings_sort_the_same_whatever_order_they_came_in() {
