@@ -79,16 +79,12 @@ struct StoredPage {
 
 #[derive(Debug)]
 enum Stored {
-    Memory {
-        text: std::ops::Range<usize>,
-        records: std::ops::Range<usize>,
-    },
+    /// In the store's buffers, up to these ends. The pages in memory are the last ones kept, one
+    /// after the other from the start of the buffers (a store writes out all of them at once), so
+    /// a page starts where the page before it ends: two words a page rather than four.
+    Memory { text_end: usize, records_end: usize },
     /// In the spill file at `offset`: the page's text, then its records encoded.
-    Spilled {
-        offset: u64,
-        text: u32,
-        records: u32,
-    },
+    Spilled { offset: u64, text: u32, records: u32 },
 }
 
 /// The temporary file the link stores and heading ids of one run spill to, made when first needed
@@ -304,13 +300,12 @@ impl LinkStore {
             return;
         }
         let before = self.in_memory();
-        let text = self.text.len()..self.text.len() + page.text.len();
         self.text.push_str(&page.text);
-        let records = self.records.len()..self.records.len() + page.records.len();
         self.records.extend_from_slice(&page.records);
+        let at = Stored::Memory { text_end: self.text.len(), records_end: self.records.len() };
         let extra = (!page.suppressions.is_empty() || !page.waived.is_empty())
             .then(|| Box::new((page.suppressions, page.waived)));
-        self.pages.push(StoredPage { path: page.path, kind: page.kind, at: Stored::Memory { text, records }, extra });
+        self.pages.push(StoredPage { path: page.path, kind: page.kind, at, extra });
         if let Some(spill) = &self.spill {
             spill.hold(self.in_memory() - before);
             if spill.should_spill(self.in_memory()) {
@@ -335,17 +330,17 @@ impl LinkStore {
         }
         let mut len = 0;
         let mut moved = Vec::new();
-        for (i, p) in self.pages.iter().enumerate() {
-            if let Stored::Memory { text, records } = &p.at {
+        for i in 0..self.pages.len() {
+            if let Some((text, records)) = self.held(i) {
                 moved.push((i, len, text.len(), records.len()));
                 len += text.len() + records.len() * Record::BYTES;
             }
         }
         let Some(mut writer) = spill.writer(len) else { return };
         for &(i, _, _, _) in &moved {
-            if let Stored::Memory { text, records } = &self.pages[i].at {
-                writer.put(self.text[text.clone()].as_bytes());
-                for r in &self.records[records.clone()] {
+            if let Some((text, records)) = self.held(i) {
+                writer.put(self.text[text].as_bytes());
+                for r in &self.records[records] {
                     writer.put_with(|buf| r.encode(buf));
                 }
             }
@@ -386,15 +381,24 @@ impl LinkStore {
         self.pages.is_empty()
     }
 
+    /// Where the `i`th page's text and records are in the buffers, if it is in memory.
+    fn held(&self, i: usize) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+        let Stored::Memory { text_end, records_end } = self.pages[i].at else { return None };
+        let (text_start, records_start) = match i.checked_sub(1).map(|before| &self.pages[before].at) {
+            Some(&Stored::Memory { text_end, records_end }) => (text_end, records_end),
+            _ => (0, 0),
+        };
+        Some((text_start..text_end, records_start..records_end))
+    }
+
     /// The links of the `i`th page kept, as they were pushed; an error only when spilled links
     /// cannot be read back from the temporary file.
     pub fn page(&self, i: usize) -> std::io::Result<PageLinks> {
         let p = &self.pages[i];
-        let (text, records) = match &p.at {
-            Stored::Memory { text, records } => {
-                (self.text[text.clone()].to_string(), self.records[records.clone()].to_vec())
-            }
-            Stored::Spilled { offset, text, records } => {
+        let (text, records) = match (&p.at, self.held(i)) {
+            (_, Some((text, records))) => (self.text[text].to_string(), self.records[records].to_vec()),
+            (Stored::Memory { .. }, None) => (String::new(), Vec::new()),
+            (Stored::Spilled { offset, text, records }, None) => {
                 let Some(spill) = &self.spill else {
                     return Err(std::io::Error::other("spilled links without a spill file"));
                 };
@@ -751,6 +755,13 @@ mod tests {
         assert_eq!(held(&spill), room);
         store.shrink_to_fit();
         assert_eq!(held(&spill), store.text.len() + store.records.len() * std::mem::size_of::<Record>());
+    }
+
+    #[test]
+    fn a_kept_page_takes_seven_words() {
+        // One per page with links, held until its links are checked: the path, where its links
+        // are, and a pointer for the rare suppressions.
+        assert!(std::mem::size_of::<StoredPage>() <= 7 * std::mem::size_of::<usize>());
     }
 
     #[test]
