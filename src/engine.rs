@@ -53,7 +53,7 @@ pub enum EngineError {
 
 /// A file chosen for linting, before it is read. A whole handbook has tens of thousands: the
 /// path is held once, shared with what the run keeps of the page, and what only a file named on
-/// the command line has is boxed, so that the rest take three words each.
+/// the command line has is boxed, so that the rest take four words each.
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub rel: Arc<str>,
