@@ -4,6 +4,7 @@
 
 use super::{DocKind, Document, Suppressions};
 use crate::diagnostic::Span;
+use std::ops::Range;
 
 /// A page's links, compact: one string holds every destination and section path, and each link is
 /// a fixed-size record of offsets into it. A whole handbook keeps some 30,000 links (300,000 for
@@ -328,27 +329,21 @@ impl LinkStore {
         if self.text.is_empty() && self.records.is_empty() {
             return;
         }
-        let mut len = 0;
-        let mut moved = Vec::new();
-        for i in 0..self.pages.len() {
-            if let Some((text, records)) = self.held(i) {
-                moved.push((i, len, text.len(), records.len()));
-                len += text.len() + records.len() * Record::BYTES;
-            }
-        }
-        let Some(mut writer) = spill.writer(len) else { return };
-        for &(i, _, _, _) in &moved {
-            if let Some((text, records)) = self.held(i) {
-                writer.put(self.text[text].as_bytes());
-                for r in &self.records[records] {
-                    writer.put_with(|buf| r.encode(buf));
-                }
+        let moved: Vec<_> = (0..self.pages.len()).filter_map(|i| Some((i, self.held(i)?))).collect();
+        let bytes = |(text, records): &(Range<usize>, Range<usize>)| text.len() + records.len() * Record::BYTES;
+        let Some(mut writer) = spill.writer(moved.iter().map(|(_, held)| bytes(held)).sum()) else { return };
+        for (_, (text, records)) in &moved {
+            writer.put(&self.text.as_bytes()[text.clone()]);
+            for r in &self.records[records.clone()] {
+                writer.put_with(|buf| r.encode(buf));
             }
         }
         let Some(offset) = writer.finish() else { return };
-        for (i, start, text, records) in moved {
-            self.pages[i].at =
-                Stored::Spilled { offset: offset + start as u64, text: u32_of(text), records: u32_of(records) };
+        let mut start = offset;
+        for (i, held) in moved {
+            let (text, records) = (u32_of(held.0.len()), u32_of(held.1.len()));
+            self.pages[i].at = Stored::Spilled { offset: start, text, records };
+            start += bytes(&held) as u64;
         }
         let freed = self.in_memory();
         spill.release(freed);
@@ -382,7 +377,7 @@ impl LinkStore {
     }
 
     /// Where the `i`th page's text and records are in the buffers, if it is in memory.
-    fn held(&self, i: usize) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    fn held(&self, i: usize) -> Option<(Range<usize>, Range<usize>)> {
         let Stored::Memory { text_end, records_end } = self.pages[i].at else { return None };
         let (text_start, records_start) = match i.checked_sub(1).map(|before| &self.pages[before].at) {
             Some(&Stored::Memory { text_end, records_end }) => (text_end, records_end),
@@ -397,7 +392,7 @@ impl LinkStore {
         let p = &self.pages[i];
         let (text, records) = match (&p.at, self.held(i)) {
             (_, Some((text, records))) => (self.text[text].to_string(), self.records[records].to_vec()),
-            (Stored::Memory { .. }, None) => (String::new(), Vec::new()),
+            (Stored::Memory { .. }, None) => return Err(std::io::Error::other("links kept in memory out of place")),
             (Stored::Spilled { offset, text, records }, None) => {
                 let Some(spill) = &self.spill else {
                     return Err(std::io::Error::other("spilled links without a spill file"));
