@@ -249,23 +249,23 @@ impl PageFacts {
     }
 
     /// Writes the heading ids the facts hold in memory to `spill`'s temporary file, through a
-    /// small buffer, and frees them; the site index reads them back when a link needs them. Left in memory if
-    /// the file cannot be written. Returns the bytes freed.
+    /// small buffer, and frees them; the site index reads them back when a link needs them. Left
+    /// in memory if the file cannot be written. Returns the bytes freed.
     fn shelve(facts: &mut [PageFacts], spill: &Spill) -> usize {
-        let mut len = 0;
+        let mut total = 0;
         let mut moved = Vec::new();
         for (i, f) in facts.iter().enumerate() {
             if let FactIds::Here(ids) = &f.ids
                 && !ids.is_empty()
             {
-                moved.push((i, len, ids.as_bytes().len()));
-                len += ids.as_bytes().len();
+                moved.push((i, total, ids.as_bytes().len()));
+                total += ids.as_bytes().len();
             }
         }
         if moved.is_empty() {
             return 0;
         }
-        let Some(mut writer) = spill.writer(len) else { return 0 };
+        let Some(mut writer) = spill.writer(total) else { return 0 };
         for &(i, _, _) in &moved {
             if let FactIds::Here(ids) = &facts[i].ids {
                 writer.put(ids.as_bytes());
@@ -277,7 +277,7 @@ impl PageFacts {
             let len = u32::try_from(len).unwrap_or(u32::MAX);
             facts[i].ids = FactIds::Shelved(Shelved { offset: offset + start as u64, len });
         }
-        len
+        total
     }
 
     fn placement(&self) -> &Placement {
