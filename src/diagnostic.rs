@@ -41,7 +41,7 @@ pub struct Finding {
     pub rule: String,
     pub severity: Severity,
     /// Path relative to the repository root, `/`-separated; shared by a page's findings (and,
-    /// from [`Finding::at`], with the run's own string for the page).
+    /// through [`Finding::share_path`], with the run's own string for the page).
     pub path: std::sync::Arc<str>,
     /// Byte range in the file's source. An empty range at 0 means "the file as a whole".
     pub span: Span,
