@@ -19,7 +19,7 @@ fn corpus() -> Option<PathBuf> {
 fn url(site: &Site, t: &Target) -> String {
     match t {
         Target::Page { page, fragment } => {
-            format!("{}#{}", site.pages()[*page].url, fragment.clone().unwrap_or_default())
+            format!("{}#{}", site.pages()[*page].url(), fragment.clone().unwrap_or_default())
         }
         other => format!("{other:?}"),
     }

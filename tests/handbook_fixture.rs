@@ -150,7 +150,7 @@ fn resolution_follows_getpage_then_the_browser() {
     let site = Site::build(&root, &rules.handbook, std::iter::empty()).unwrap();
     let page = site.page_of("content/handbook/team/page.md").unwrap();
     let url_of = |t: Target| match t {
-        Target::Page { page, fragment } => format!("{}#{}", site.pages()[page].url, fragment.unwrap_or_default()),
+        Target::Page { page, fragment } => format!("{}#{}", site.pages()[page].url(), fragment.unwrap_or_default()),
         other => format!("{other:?}"),
     };
     let cases = [

@@ -283,7 +283,7 @@ fn suggest_page(site: &Site, from: usize, path: &str) -> Option<String> {
     let [only] = site.pages_named(&last) else {
         return None;
     };
-    Some(url::relative(&site.pages()[from].url, &site.pages()[*only].url))
+    Some(url::relative(&site.pages()[from].url(), &site.pages()[*only].url()))
 }
 
 /// A `#fragment` that no heading (or other id) of the target page produces.
@@ -313,13 +313,13 @@ impl Check for BrokenAnchor {
                 }
             };
             let target = &site.pages()[page];
-            if ids.contains(fragment) || self.0.matches(ctx, &target.url, Some(fragment)) {
+            if ids.contains(fragment) || self.0.matches(ctx, &target.url(), Some(fragment)) {
                 continue;
             }
             let message = if page == from {
                 format!("no heading on this page has the id `{fragment}`")
             } else {
-                format!("`{}` has no heading with the id `{fragment}`", target.url)
+                format!("`{}` has no heading with the id `{fragment}`", target.url())
             };
             let mut finding = ctx
                 .finding_in(&doc.path, link.span.clone(), message)
@@ -373,7 +373,7 @@ impl Check for AbsoluteHandbookLink {
                 continue;
             };
             let from_url = from_url
-                .get_or_insert_with(|| ctx.site.and_then(|s| page_of(doc, s).map(|i| s.pages()[i].url.clone())));
+                .get_or_insert_with(|| ctx.site.and_then(|s| page_of(doc, s).map(|i| s.pages()[i].url().into_owned())));
             let parts = url::split(link.dest.trim());
             let mut target = match &from_url {
                 Some(from) => url::relative(from, &path),

@@ -47,8 +47,13 @@ pub struct Page {
     /// Repository-relative source file (`content/handbook/a/b.md`); empty for sections Hugo makes
     /// without a file (top-level sections, the home page). Shared with the index by path.
     pub path: Arc<str>,
-    /// The page's URL path: `/handbook/a/b/`. Shared with the index by URL.
-    pub url: Arc<str>,
+    /// The URL of a page that is not where its path puts it (front matter places it, or it is a
+    /// section Hugo makes without a file). `None` for nearly every page: its URL is its
+    /// `GetPage` key and a slash, and the key is a stretch of `path` (`key_at`), so that a whole
+    /// handbook does not hold a second string per page. See [`Page::url`].
+    own_url: Option<Arc<str>>,
+    /// Where the `GetPage` key is in `path`, for a page without `own_url`.
+    key_at: (u16, u16),
     /// A leaf bundle's `index.md`: Hugo resolves its references without a `.md` extension from
     /// the directory that holds the bundle, not from the bundle's own directory.
     leaf: bool,
@@ -84,13 +89,82 @@ impl PageIds {
 }
 
 impl Page {
+    /// A page at `url`. Its URL is not kept apart from its path when it is the place the path
+    /// gives: the `GetPage` key found in `path` right after `content` (`content/a/b.md` at
+    /// `/a/b/`, `content/a/_index.md` at `/a/`).
+    fn new(path: Arc<str>, url: &str, leaf: bool, rendered: Render, ids: PageIds) -> Page {
+        let key = key_of_url(url);
+        let start = "content".len();
+        let in_path = path.starts_with("content/")
+            && path[start..].starts_with(key)
+            && key != "/"
+            && url.len() == key.len() + 1
+            && url.ends_with('/');
+        let key_at = (u16::try_from(start), u16::try_from(start + key.len()));
+        match key_at {
+            (Ok(start), Ok(end)) if in_path => Page { path, own_url: None, key_at: (start, end), leaf, rendered, ids },
+            _ => Page { path, own_url: Some(url.into()), key_at: (0, 0), leaf, rendered, ids },
+        }
+    }
+
+    /// The page's URL path: `/handbook/a/b/`.
+    pub fn url(&self) -> Cow<'_, str> {
+        match &self.own_url {
+            Some(url) => Cow::Borrowed(url),
+            None => {
+                let key = self.url_key();
+                // A section's `_index.md` has the slash right after its key.
+                match self.path.get(self.key_at.0 as usize..self.key_at.1 as usize + 1) {
+                    Some(url) if url.ends_with('/') => Cow::Borrowed(url),
+                    _ => Cow::Owned(format!("{key}/")),
+                }
+            }
+        }
+    }
+
+    /// Appends the page's URL path to `out`.
+    fn push_url(&self, out: &mut String) {
+        match &self.own_url {
+            Some(url) => out.push_str(url),
+            None => {
+                out.push_str(self.url_key());
+                out.push('/');
+            }
+        }
+    }
+
+    /// The URL without its last slash: the `GetPage` key of a page placed by its path.
+    fn url_key(&self) -> &str {
+        match &self.own_url {
+            Some(url) => key_of_url(url),
+            None => &self.path[self.key_at.0 as usize..self.key_at.1 as usize],
+        }
+    }
+
+    /// Whether the page's URL path is `url`.
+    fn url_is(&self, url: &str) -> bool {
+        match &self.own_url {
+            Some(own) => **own == *url,
+            None => url.strip_suffix('/') == Some(self.url_key()),
+        }
+    }
+
+    /// The last segment of a URL that ends with a slash (`b` of `/a/b/`).
+    fn url_name(&self) -> Option<&str> {
+        let key = match &self.own_url {
+            Some(url) => url.strip_suffix('/')?,
+            None => self.url_key(),
+        };
+        key.rsplit('/').next()
+    }
+
     /// Directory of the source file below `content/`, as `GetPage` resolves relative references
     /// from it: `/handbook/a` (a section without a file: its own URL path). Worked out from the
     /// path rather than stored: a whole handbook has tens of thousands of pages.
     fn dir(&self) -> &str {
         let dir = match self.path.strip_prefix("content").and_then(|p| p.rfind('/').map(|i| &p[..i])) {
             Some(dir) => dir,
-            None => self.url.trim_end_matches('/'),
+            None => self.url_key().trim_end_matches('/'),
         };
         if dir.is_empty() { "/" } else { dir }
     }
@@ -347,7 +421,7 @@ struct FileEntry {
 
 struct PageEntry {
     key: String,
-    url: Arc<str>,
+    url: String,
     leaf: bool,
     /// Alias URLs as lookup keys.
     aliases: Vec<String>,
@@ -371,7 +445,7 @@ fn page_entry(rel: &str, placement: &Placement) -> PageEntry {
             normalize_url_key(&alias)
         })
         .collect();
-    PageEntry { key: url::page_key(rel), leaf: rel.ends_with("/index.md"), aliases, url: url.into() }
+    PageEntry { key: url::page_key(rel), leaf: rel.ends_with("/index.md"), aliases, url }
 }
 
 /// The `GetPage` key of a page that its path places at `url`: the URL without its last slash.
@@ -518,7 +592,9 @@ impl Site {
             site.add_virtual(&format!("/{dir}"));
         }
         site.add_virtual("/");
-        site.aliases.retain(|alias, _| site.by_url.get(alias, |i| &site.pages[i].url).is_none());
+        let mut aliases = std::mem::take(&mut site.aliases);
+        aliases.retain(|alias, _| site.page_by_url(alias).is_none());
+        site.aliases = aliases;
         Ok(site)
     }
 
@@ -583,12 +659,12 @@ impl Site {
                 Some(FactIds::Shelved(at)) => PageIds::Shelved(at),
                 None => PageIds::Here(OnceLock::new()),
             };
-            site.pages.push(Page { path: Arc::clone(&repo), url: Arc::clone(&page_url), leaf, rendered: render, ids });
+            site.pages.push(Page::new(Arc::clone(&repo), &page_url, leaf, render, ids));
             site.index_key(key, index);
-            let pages = &site.pages;
             if render == Render::Always {
-                site.by_url.insert_first(&page_url, index, |i| &pages[i].url);
+                site.index_url(&page_url, index);
             }
+            let pages = &site.pages;
             site.by_path.insert_last(&repo, index, |i| &pages[i].path);
             for alias in aliases {
                 site.aliases.entry(alias).or_insert(index);
@@ -600,20 +676,33 @@ impl Site {
         if self.page_by_key(key).is_some() {
             return;
         }
-        let url: Arc<str> = if key == "/" { "/".into() } else { format!("{key}/").into() };
+        let url = if key == "/" { "/".to_string() } else { format!("{key}/") };
         let index = self.pages.len();
         let ids = PageIds::known(IdSet::default());
-        self.pages.push(Page { path: "".into(), url: Arc::clone(&url), leaf: false, rendered: Render::Always, ids });
+        self.pages.push(Page::new("".into(), &url, false, Render::Always, ids));
         self.index_key(key, index);
+        self.index_url(&url, index);
+    }
+
+    /// Indexes page `index` (the last one added) under its URL `url`, unless a page has it. The
+    /// table hashes a URL without its last slash, which is what a page placed by its path holds
+    /// of it (see [`Page::url`]).
+    fn index_url(&mut self, url: &str, index: usize) {
         let pages = &self.pages;
-        self.by_url.insert_first(&url, index, |i| &pages[i].url);
+        let hash = table::hash(key_of_url(url));
+        self.by_url.insert_first_by(hash, index, |i| pages[i].url_is(url), |i| table::hash(pages[i].url_key()));
+    }
+
+    /// The published page at URL path `url`, aliases aside.
+    fn page_by_url(&self, url: &str) -> Option<usize> {
+        self.by_url.find(table::hash(key_of_url(url)), |i| self.pages[i].url_is(url))
     }
 
     /// Indexes page `index` (the last one added) under `GetPage` key `key`, unless a page has it.
     fn index_key(&mut self, key: impl AsRef<str> + Into<String>, index: usize) {
         let pages = &self.pages;
-        if key.as_ref() == key_of_url(&pages[index].url) {
-            self.by_key.insert_first(key.as_ref(), index, |i| key_of_url(&pages[i].url));
+        if key.as_ref() == pages[index].url_key() {
+            self.by_key.insert_first(key.as_ref(), index, |i| pages[i].url_key());
         } else {
             self.moved_keys.entry(key.into()).or_insert(index);
         }
@@ -621,7 +710,7 @@ impl Site {
 
     /// The page with `GetPage` key `key`: the first page indexed with it.
     fn page_by_key(&self, key: &str) -> Option<usize> {
-        let placed = self.by_key.get(key, |i| key_of_url(&self.pages[i].url));
+        let placed = self.by_key.get(key, |i| self.pages[i].url_key());
         let moved = self.moved_keys.get(key).copied();
         match (placed, moved) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -689,7 +778,7 @@ impl Site {
 
     /// Pages whose URL ends with the segment `name` (`/…/name/`).
     pub fn pages_named(&self, name: &str) -> &[usize] {
-        let name_of = |i: usize| self.pages[i].url.strip_suffix('/').and_then(|u| u.rsplit('/').next());
+        let name_of = |i: usize| self.pages[i].url_name();
         let index = self.by_name.get_or_init(|| {
             let mut index: Vec<usize> = (0..self.pages.len()).filter(|&i| name_of(i).is_some()).collect();
             // Stable: pages of one name stay in index order.
@@ -722,7 +811,7 @@ impl Site {
             &[path, &with_slash]
         };
         for c in candidates {
-            if let Some(i) = self.by_url.get(c, |i| &self.pages[i].url).or_else(|| self.aliases.get(*c).copied()) {
+            if let Some(i) = self.page_by_url(c).or_else(|| self.aliases.get(*c).copied()) {
                 return Some(i);
             }
         }
@@ -792,7 +881,7 @@ impl Site {
         let fragment = fragment_raw.map(|f| url::percent_decode(f).into_owned());
         if parts.path.is_empty() {
             // `#x` (and `?q`) stay on the page itself.
-            return self.checked(from, &page.url, fragment_raw, fragment);
+            return self.checked(from, fragment_raw, fragment);
         }
         let decoded = url::percent_decode(parts.path);
         if is_static(&decoded) {
@@ -802,15 +891,15 @@ impl Site {
         if let Some(i) = self.get_page(from, reference).filter(|_| hook) {
             let target = &self.pages[i];
             return match target.rendered {
-                Render::Always => self.checked(i, &target.url, fragment_raw, fragment),
+                Render::Always => self.checked(i, fragment_raw, fragment),
                 // No permalink: the hook writes just `#fragment`, which stays on this page.
-                Render::Never => self.checked(from, &page.url, fragment_raw, fragment),
-                Render::Link if self.is_excluded(&target.url, fragment_raw) => Target::Unchecked(Unchecked::Excluded),
-                Render::Link => Target::Broken { path: target.url.to_string() },
+                Render::Never => self.checked(from, fragment_raw, fragment),
+                Render::Link if self.is_excluded_page(i, fragment_raw) => Target::Unchecked(Unchecked::Excluded),
+                Render::Link => Target::Broken { path: target.url().into_owned() },
             };
         }
         // No page: the link is left as written and the browser resolves it against the page URL.
-        let resolved = url::percent_decode(&url::resolve(&page.url, parts.path)).into_owned();
+        let resolved = url::percent_decode(&url::resolve(&page.url(), parts.path)).into_owned();
         if is_static(&resolved) {
             return Target::Unchecked(Unchecked::StaticFile);
         }
@@ -827,12 +916,26 @@ impl Site {
         }
     }
 
-    fn checked(&self, page: usize, url: &str, fragment_raw: Option<&str>, fragment: Option<String>) -> Target {
-        if self.is_excluded(url, fragment_raw) {
+    fn checked(&self, page: usize, fragment_raw: Option<&str>, fragment: Option<String>) -> Target {
+        if self.is_excluded_page(page, fragment_raw) {
             Target::Unchecked(Unchecked::Excluded)
         } else {
             Target::Page { page, fragment }
         }
+    }
+
+    /// [`Site::is_excluded`] for the URL of page `page`.
+    fn is_excluded_page(&self, page: usize, fragment: Option<&str>) -> bool {
+        let Some(excludes) = &self.excludes else {
+            return false;
+        };
+        let mut link = String::with_capacity(self.pages[page].path.len() + fragment.map_or(0, |f| f.len() + 1));
+        self.pages[page].push_url(&mut link);
+        if let Some(f) = fragment {
+            link.push('#');
+            link.push_str(f);
+        }
+        excludes.is_match(&link)
     }
 
     fn is_excluded(&self, path: &str, fragment: Option<&str>) -> bool {
@@ -1192,6 +1295,49 @@ fn site_prefix(path: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_page_placed_by_its_path_keeps_no_url_of_its_own() {
+        use super::{Page, PageIds, Render};
+        use std::borrow::Cow;
+        let page = |path: &str, url: &str| {
+            Page::new(path.into(), url, false, Render::Always, PageIds::Here(Default::default()))
+        };
+        // Placed by its path: the URL is the key in the path and a slash.
+        for (path, url, name, borrowed) in [
+            ("content/handbook/a/b.md", "/handbook/a/b/", "b", false),
+            ("content/handbook/a/_index.md", "/handbook/a/", "a", true),
+            ("content/handbook/a/b/index.md", "/handbook/a/b/", "b", true),
+        ] {
+            let p = page(path, url);
+            assert!(p.own_url.is_none(), "{path}");
+            assert_eq!(p.url(), url);
+            assert_eq!(matches!(p.url(), Cow::Borrowed(_)), borrowed, "{path}");
+            assert_eq!(p.url_key(), url.trim_end_matches('/'));
+            assert!(p.url_is(url));
+            assert!(!p.url_is(p.url_key()), "{path}: the URL without its slash is another URL");
+            assert!(!p.url_is(&format!("{url}/")));
+            assert_eq!(p.url_name(), Some(name));
+            let mut pushed = String::from(">");
+            p.push_url(&mut pushed);
+            assert_eq!(pushed, format!(">{url}"));
+        }
+        // Anywhere else, or not quite the path's own text: the URL is kept.
+        for (path, url, key, name) in [
+            ("content/Handbook/A.md", "/handbook/a/", "/handbook/a", Some("a")),
+            ("content/handbook/a/moved.md", "/handbook/elsewhere/", "/handbook/elsewhere", Some("elsewhere")),
+            ("content/_index.md", "/", "/", Some("")),
+            ("content/handbook/a.md", "/handbook/a.html", "/handbook/a.html", None),
+            ("", "/handbook/", "/handbook", Some("handbook")),
+        ] {
+            let p = page(path, url);
+            assert_eq!(p.own_url.as_deref(), Some(url), "{path}");
+            assert_eq!(p.url(), url);
+            assert_eq!(p.url_key(), key);
+            assert!(p.url_is(url) && !p.url_is(&format!("{url}x")));
+            assert_eq!(p.url_name(), name, "{path}");
+        }
+    }
+
     #[test]
     fn paths_sort_by_components() {
         let mut paths = vec!["a-b/c", "a/b/c", "a/b", "a", "a.md", "a/b-c", "a/b/a", "ab", "a/é", "a/z"];

@@ -19,14 +19,32 @@ impl PageTable {
 
     /// The page whose string is `key`; `key_of` gives the string of a page.
     pub(super) fn get<'a>(&self, key: &str, key_of: impl Fn(usize) -> &'a str) -> Option<usize> {
-        self.table.find(hash(key), |&i| key_of(i as usize) == key).map(|&i| i as usize)
+        self.find(hash(key), |i| key_of(i) == key)
+    }
+
+    /// The page with hash `hash` that `is` accepts: for strings a page does not hold whole, but
+    /// can hash and compare (see [`Site::page_at_url`](super::Site::page_at_url)).
+    pub(super) fn find(&self, hash: u64, is: impl Fn(usize) -> bool) -> Option<usize> {
+        self.table.find(hash, |&i| is(i as usize)).map(|&i| i as usize)
+    }
+
+    /// Adds page `index`, whose hash is `hash`, unless a page that `is` accepts is there already;
+    /// `hash_of` gives the hash of a page (when the table grows).
+    pub(super) fn insert_first_by(
+        &mut self,
+        hash: u64,
+        index: usize,
+        is: impl Fn(usize) -> bool,
+        hash_of: impl Fn(usize) -> u64,
+    ) {
+        let Ok(index) = u32::try_from(index) else { return };
+        self.table.entry(hash, |&i| is(i as usize), |&i| hash_of(i as usize)).or_insert(index);
     }
 
     /// Adds page `index` under `key` (`key_of(index)`) unless a page is there already: the first
     /// page to claim a string keeps it, as Hugo's first page with a URL is the one it writes.
     pub(super) fn insert_first<'a>(&mut self, key: &str, index: usize, key_of: impl Fn(usize) -> &'a str) {
-        let Ok(index) = u32::try_from(index) else { return };
-        self.table.entry(hash(key), |&i| key_of(i as usize) == key, |&i| hash(key_of(i as usize))).or_insert(index);
+        self.insert_first_by(hash(key), index, |i| key_of(i) == key, |i| hash(key_of(i)));
     }
 
     /// Adds page `index` under `key`, in place of any page there.
@@ -41,7 +59,7 @@ impl PageTable {
     }
 }
 
-fn hash(key: &str) -> u64 {
+pub(super) fn hash(key: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(key)
 }
 
