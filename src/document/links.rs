@@ -96,6 +96,8 @@ pub struct Spill {
     /// A store spills only once it holds this much: fewer, larger writes.
     min_chunk: usize,
     in_memory: std::sync::atomic::AtomicUsize,
+    /// Whether anything has been written to the file (see [`Spill::wanted`]).
+    started: std::sync::atomic::AtomicBool,
     file: std::sync::Mutex<SpillFile>,
 }
 
@@ -121,6 +123,7 @@ impl Spill {
             budget,
             min_chunk,
             in_memory: std::sync::atomic::AtomicUsize::new(0),
+            started: std::sync::atomic::AtomicBool::new(false),
             file: std::sync::Mutex::new(SpillFile::default()),
         }
     }
@@ -147,9 +150,16 @@ impl Spill {
     }
 
     /// Whether the stores should spill: over budget, with a file to spill to (or none tried yet).
+    ///
+    /// Once the run has written to the file it is one larger than the budget, and the budget
+    /// becomes an eighth of itself: a run that never fits would otherwise hold the whole budget
+    /// all through its first pass, while what it keeps of every page (paths, facts) grows to its
+    /// largest. Such a run writes everything out at the end of the pass anyway, so it writes no
+    /// more bytes for it, only in smaller pieces.
     fn wanted(&self) -> bool {
-        self.in_memory.load(std::sync::atomic::Ordering::Relaxed) > self.budget
-            && self.file.lock().is_ok_and(|f| !f.failed)
+        use std::sync::atomic::Ordering::Relaxed;
+        let budget = if self.started.load(Relaxed) { self.budget / 8 } else { self.budget };
+        self.in_memory.load(Relaxed) > budget && self.file.lock().is_ok_and(|f| !f.failed)
     }
 
     /// Writes `bytes` at the end of the file; where, or `None` if there is no file to write to.
@@ -178,6 +188,7 @@ impl Spill {
         }
         let start = f.len;
         f.len += len as u64;
+        self.started.store(true, std::sync::atomic::Ordering::Relaxed);
         let file = std::sync::Arc::clone(f.file.as_ref()?);
         Some(SpillWriter { spill: self, file, start, at: start, end: start + len as u64, buf: Vec::new(), ok: true })
     }
@@ -670,9 +681,10 @@ mod tests {
             );
             assert_eq!(a.links().collect::<Vec<_>>(), b.links().collect::<Vec<_>>());
         };
-        // Two stores share a budget that the first few pages exhaust: later pages of both go to
-        // the file, one chunk at a time, and some stay in memory.
-        let spill = std::sync::Arc::new(Spill::with_chunk(300, 200));
+        // Two stores share a budget that the first pages exhaust: from then on pages of both go
+        // to the file a chunk at a time (the budget is an eighth once the run has spilled), and
+        // the last stays in memory.
+        let spill = std::sync::Arc::new(Spill::with_chunk(3000, 200));
         let mut stores = [LinkStore::spilling(spill.clone()), LinkStore::spilling(spill.clone())];
         for (i, doc) in docs.iter().enumerate() {
             stores[i % 2].push(fresh(doc));
@@ -733,6 +745,26 @@ mod tests {
         assert_eq!(spill.write(b"abc"), Some(0));
         assert_eq!(spill.write(b"de"), Some(3));
         assert_eq!(spill.read(1, 4).unwrap(), b"bcde");
+    }
+
+    #[test]
+    fn once_the_run_has_spilled_its_budget_is_an_eighth() {
+        let spill = Spill::with_chunk(800, 0);
+        spill.hold(700);
+        assert!(!spill.should_spill(700), "within the budget");
+        spill.hold(200);
+        assert!(spill.should_spill(900), "over the budget");
+        assert_eq!(spill.write(&[7; 900]), Some(0));
+        spill.release(900);
+        spill.hold(150);
+        assert!(spill.should_spill(150), "150 bytes are over an eighth of the budget");
+        spill.release(60);
+        assert!(!spill.should_spill(90), "90 bytes are not");
+        // Holders still wait until they have a chunk's worth.
+        let chunked = Spill::with_chunk(800, 200);
+        assert_eq!(chunked.write(b"x"), Some(0));
+        chunked.hold(150);
+        assert!(!chunked.should_spill(150) && chunked.should_spill(200));
     }
 
     #[test]
