@@ -271,12 +271,20 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
     }
     give_back();
     clock.lap("index the site");
-    // Straight into the run's findings: a vector of them collected first and then appended
-    // would be held twice at the run's peak.
-    outcome.findings.par_extend(pages.par_iter().flat_map_iter(|&(store, i)| match store.page(i) {
-        Ok(page) => check_links(&page, req.rules, site.as_ref(), req.change),
-        Err(e) => vec![links_lost(store, i, &e, req.rules)],
-    }));
+    // Kept in the vectors the tasks filled until the site index is gone: appending them to the
+    // run's findings holds them twice for a moment, which is the run's peak if the index is
+    // still there.
+    let link_findings: Vec<Vec<Finding>> = pages
+        .par_iter()
+        .fold(Vec::new, |mut found, &(store, i)| {
+            match store.page(i) {
+                Ok(page) => found.extend(check_links(&page, req.rules, site.as_ref(), req.change)),
+                Err(e) => found.push(links_lost(store, i, &e, req.rules)),
+            }
+            found
+        })
+        .filter(|found| !found.is_empty())
+        .collect();
     clock.lap("check links");
 
     let mut change_findings = Vec::new();
@@ -291,9 +299,12 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
         rule.check.check_change(&ctx, &mut change_findings);
     }
     outcome.findings.extend(change_findings);
-    // Freeing the site index and every page's links takes a while; the caller need not wait.
     drop(pages);
-    rayon::spawn(move || drop((site, stores)));
+    drop(site);
+    outcome.findings.reserve_exact(link_findings.iter().map(Vec::len).sum());
+    outcome.findings.extend(link_findings.into_iter().flatten());
+    // Freeing every page's links takes a while; the caller need not wait.
+    rayon::spawn(move || drop(stores));
     sort_findings(&mut outcome);
     clock.lap("check the change as a whole, sort");
     outcome.timings = clock.laps;
