@@ -538,20 +538,17 @@ impl Site {
         let content = root.join("content");
         let SiteFiles { files, dirs, skipped } = files;
         site.unlisted = skipped.into_iter().map(|s| Skipped { path: format!("{prefix}{}", s.path), ..s }).collect();
-        // Facts of the pages the caller parsed, by site-relative path; taken out as pages are made.
+        // Facts of the pages the caller parsed, by site-relative path (a table of their indices,
+        // which asks the facts for their paths; the last of one path wins); taken out as pages
+        // are made.
         let mut facts: Vec<Option<PageFacts>> = facts.into_iter().map(Some).collect();
-        let provided: FxHashMap<Arc<str>, usize> = facts
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                let f = f.as_ref()?;
-                let key = match site.repo_path(&f.path) {
-                    Cow::Borrowed(p) if p.len() == f.path.len() => Arc::clone(&f.path),
-                    p => p.into(),
-                };
-                Some((key, i))
-            })
-            .collect();
+        let mut provided = PageTable::with_capacity(facts.len());
+        let hash_of = |f: &Option<PageFacts>| f.as_ref().map_or(0, |f| table::hash(&site.repo_path(&f.path)));
+        for (i, f) in facts.iter().enumerate() {
+            let Some(path) = f.as_ref().map(|f| site.repo_path(&f.path)) else { continue };
+            let is = |j: usize| facts[j].as_ref().is_some_and(|f| site.repo_path(&f.path) == path);
+            provided.insert_last_by(hash_of(f), i, is, |j| hash_of(&facts[j]));
+        }
 
         // A directory with `index.md` is a leaf bundle: other Markdown files inside it are
         // resources of that page, not pages.
@@ -604,7 +601,7 @@ impl Site {
         &mut self,
         files: &[&str],
         content: &Path,
-        provided: &FxHashMap<Arc<str>, usize>,
+        provided: &PageTable,
         facts: &mut [Option<PageFacts>],
         in_leaf_bundle: &(dyn Fn(&str) -> bool + Sync),
     ) {
@@ -613,7 +610,8 @@ impl Site {
             .par_iter()
             .map(|rel| {
                 let path = format!("content/{rel}");
-                let parsed = provided.get(path.as_str()).and_then(|&i| Some((i, facts[i].as_ref()?)));
+                let is = |i: usize| facts[i].as_ref().is_some_and(|f| self.repo_path(&f.path) == path.as_str());
+                let parsed = provided.find(table::hash(&path), is).and_then(|i| Some((i, facts[i].as_ref()?)));
                 // A page the caller parsed already has its path as a shared string: the same one,
                 // when the repository is the site.
                 let repo: Arc<str> = match parsed {

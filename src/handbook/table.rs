@@ -47,15 +47,27 @@ impl PageTable {
         self.insert_first_by(hash(key), index, |i| key_of(i) == key, |i| hash(key_of(i)));
     }
 
-    /// Adds page `index` under `key`, in place of any page there.
-    pub(super) fn insert_last<'a>(&mut self, key: &str, index: usize, key_of: impl Fn(usize) -> &'a str) {
+    /// Adds page `index`, whose hash is `hash`, in place of any page that `is` accepts;
+    /// `hash_of` gives the hash of a page (when the table grows).
+    pub(super) fn insert_last_by(
+        &mut self,
+        hash: u64,
+        index: usize,
+        is: impl Fn(usize) -> bool,
+        hash_of: impl Fn(usize) -> u64,
+    ) {
         let Ok(index) = u32::try_from(index) else { return };
-        match self.table.entry(hash(key), |&i| key_of(i as usize) == key, |&i| hash(key_of(i as usize))) {
+        match self.table.entry(hash, |&i| is(i as usize), |&i| hash_of(i as usize)) {
             hashbrown::hash_table::Entry::Occupied(mut slot) => *slot.get_mut() = index,
             hashbrown::hash_table::Entry::Vacant(slot) => {
                 slot.insert(index);
             }
         }
+    }
+
+    /// Adds page `index` under `key`, in place of any page there.
+    pub(super) fn insert_last<'a>(&mut self, key: &str, index: usize, key_of: impl Fn(usize) -> &'a str) {
+        self.insert_last_by(hash(key), index, |i| key_of(i) == key, |i| hash(key_of(i)));
     }
 }
 
