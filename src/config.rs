@@ -78,8 +78,11 @@ fn default_handbook() -> Vec<String> {
 fn default_max_file_bytes() -> u64 {
     32 * 1024 * 1024
 }
+/// Twice or so what the whole handbook holds at once (its links and ids take under 5 MB with the
+/// room their buffers have spare), so that it never writes to disk; a larger run holds this much
+/// only until it first writes (see `document::links::Spill`).
 fn default_link_memory_bytes() -> u64 {
-    8 * 1024 * 1024
+    6 * 1024 * 1024
 }
 
 impl Default for Config {

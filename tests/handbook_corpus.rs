@@ -26,6 +26,27 @@ fn url(site: &Site, t: &Target) -> String {
 }
 
 #[test]
+fn the_whole_handbook_fits_the_default_link_budget() {
+    use promolint::{changes::ChangeSet, config::Config, engine, rules::RuleSet};
+    let Some(root) = corpus() else { return };
+    let (config, rules, change) = (Config::default(), RuleSet::load(&[]).unwrap(), ChangeSet::default());
+    let request = engine::LintRequest {
+        root,
+        paths: Vec::new(),
+        only: None,
+        config: &config,
+        rules: &rules,
+        change: &change,
+        shard: None,
+    };
+    let outcome = engine::run(&request).unwrap();
+    assert!(outcome.files_checked > 4000, "only {} files", outcome.files_checked);
+    assert!(outcome.findings.iter().any(|f| f.rule == "broken-anchor"), "the link pass found nothing");
+    // A budget the handbook itself goes over costs it a few percent of its time.
+    assert_eq!(outcome.links_spilled, 0, "the handbook's links and ids went to disk");
+}
+
+#[test]
 fn corpus_links_resolve_as_the_built_site_does() {
     let Some(root) = corpus() else { return };
     let site = Site::build(&root, &HandbookDef::default(), std::iter::empty()).unwrap();
