@@ -202,7 +202,11 @@ pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> Lin
                     || Kept { links: LinkStore::spilling(Arc::clone(&spill)), ..Kept::default() },
                     |mut kept, c| {
                         match read_document(c, &req.root, req.config.max_file_bytes, req.rules) {
-                            Ok(doc) => first_pass(doc, Arc::clone(&c.rel), req, &pass, in_site(&c.rel), &mut kept),
+                            Ok(doc) => {
+                                let parsed = doc.source.text.len();
+                                first_pass(doc, Arc::clone(&c.rel), req, &pass, in_site(&c.rel), &mut kept);
+                                crate::memory::parsed(parsed);
+                            }
                             Err(finding) => kept.findings.push(finding),
                         }
                         kept
