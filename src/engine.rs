@@ -171,6 +171,14 @@ pub fn run_discovered(req: &LintRequest<'_>, mut candidates: Vec<Candidate>, dis
 /// drops the document; the second checks links against the site built from those facts. Memory
 /// then holds links and heading ids, not whole documents, however many pages there are.
 pub fn lint_candidates(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> LintOutcome {
+    // On a thread of rayon's pool (this one, if it is one): what the run does between the
+    // parallel parts (indexing, gathering findings) then allocates where parsing freed memory,
+    // rather than on a thread of its own with none to reuse. About 1 MB less at the handbook's
+    // peak.
+    rayon::scope(|_| lint_on_pool(req, candidates))
+}
+
+fn lint_on_pool(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> LintOutcome {
     let mut clock = Clock::start();
     // Where the handbook site is, known before parsing so include files can be read while parsing.
     let prefix = Site::prefix_of(candidates.iter().filter(|c| c.kind != Some(DocKind::Promotion)).map(|c| &*c.rel));
