@@ -266,8 +266,15 @@ fn lint_on_pool(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> LintOutcom
         facts.extend(k.facts.into_facts());
         stores.push(k.links);
     }
-    let pages: Vec<(&LinkStore, usize)> = stores.iter().flat_map(|s| (0..s.len()).map(move |i| (s, i))).collect();
-    let has_pages = !facts.is_empty() || !pages.is_empty();
+    // Every page with links, as (store, index in it), worked out from a running count rather
+    // than listed: a whole handbook has tens of thousands.
+    let starts: Vec<usize> = stores.iter().scan(0, |n, s| Some(std::mem::replace(n, *n + s.len()))).collect();
+    let with_links = stores.iter().map(LinkStore::len).sum::<usize>();
+    let page = |k: usize| {
+        let s = starts.partition_point(|&start| start <= k) - 1;
+        (&stores[s], k - starts[s])
+    };
+    let has_pages = !facts.is_empty() || with_links > 0;
     // Link exclusions of the site are the tree's own `.hugolint.yaml`; the rules'
     // `handbook.exclude_links` are applied by the link checks themselves.
     let site = match (prefix.filter(|_| has_pages), site_files) {
@@ -286,9 +293,10 @@ fn lint_on_pool(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> LintOutcom
     // Kept in the vectors the tasks filled until the site index is gone: appending them to the
     // run's findings holds them twice for a moment, which is the run's peak if the index is
     // still there.
-    let link_findings: Vec<Vec<Finding>> = pages
-        .par_iter()
-        .fold(Vec::new, |mut found, &(store, i)| {
+    let link_findings: Vec<Vec<Finding>> = (0..with_links)
+        .into_par_iter()
+        .map(page)
+        .fold(Vec::new, |mut found, (store, i)| {
             match store.page(i) {
                 Ok(page) => found.extend(check_links(&page, req.rules, site.as_ref(), req.change)),
                 Err(e) => found.push(links_lost(store, i, &e, req.rules)),
@@ -311,7 +319,6 @@ fn lint_on_pool(req: &LintRequest<'_>, candidates: Vec<Candidate>) -> LintOutcom
         rule.check.check_change(&ctx, &mut change_findings);
     }
     outcome.findings.extend(change_findings);
-    drop(pages);
     drop(site);
     outcome.findings.reserve_exact(link_findings.iter().map(Vec::len).sum());
     outcome.findings.extend(link_findings.into_iter().flatten());
