@@ -115,5 +115,8 @@ for n in $scale; do
       if [ "$i" = 1 ]; then cp -r "$d" "$big/content/$name"; else cp -r "$d" "$big/content/$name/copy-$i"; fi
     done
   done
+  # Written out before it is measured: the kernel writing hundreds of megabytes back while the
+  # runs take turns slowed them unevenly (promolint 1.9x the floor at five copies, 1.5x after).
+  sync
   bench_tree "$big" "handbook x$n" 0
 done
