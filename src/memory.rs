@@ -29,7 +29,7 @@ pub const GIVE_BACK_EVERY: usize = 256 << 10;
 /// its syntax tree, several times the page's size, and frees it when the page is done; mimalloc
 /// keeps the freed pages of each thread for reuse, and long-lived bits of every page (its path,
 /// its ids, findings) keep some of them from ever being whole again. Over the whole handbook
-/// that held about 3.5 MB more at the run's peak; giving back every few megabytes parsed costs
+/// that held about 2.5 MB more at the run's peak; giving back every few megabytes parsed costs
 /// no time that can be told from the machine's noise. Returns whether it gave back.
 pub fn parsed(bytes: usize) -> bool {
     thread_local!(static PARSED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) });

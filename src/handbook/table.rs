@@ -22,8 +22,8 @@ impl PageTable {
         self.find(hash(key), |i| key_of(i) == key)
     }
 
-    /// The page with hash `hash` that `is` accepts: for strings a page does not hold whole, but
-    /// can hash and compare (see [`Site::page_at_url`](super::Site::page_at_url)).
+    /// The page with hash `hash` that `is` accepts: for strings a page does not hold whole but
+    /// can hash and compare (the site's URLs), or that are not the pages' own (the facts' paths).
     pub(super) fn find(&self, hash: u64, is: impl Fn(usize) -> bool) -> Option<usize> {
         self.table.find(hash, |&i| is(i as usize)).map(|&i| i as usize)
     }
