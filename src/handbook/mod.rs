@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
-use table::PageTable;
+use table::{Claim, PageTable};
 use thiserror::Error;
 
 /// How deep a directory walk goes: deeper trees are a symlink trick or a mistake.
@@ -547,7 +547,7 @@ impl Site {
         for (i, f) in facts.iter().enumerate() {
             let Some(path) = f.as_ref().map(|f| site.repo_path(&f.path)) else { continue };
             let is = |j: usize| facts[j].as_ref().is_some_and(|f| site.repo_path(&f.path) == path);
-            provided.insert_last_by(hash_of(f), i, is, |j| hash_of(&facts[j]));
+            provided.insert_by(Claim::Last, hash_of(f), i, is, |j| hash_of(&facts[j]));
         }
 
         // A directory with `index.md` is a leaf bundle: other Markdown files inside it are
@@ -688,7 +688,7 @@ impl Site {
     fn index_url(&mut self, url: &str, index: usize) {
         let pages = &self.pages;
         let hash = table::hash(key_of_url(url));
-        self.by_url.insert_first_by(hash, index, |i| pages[i].url_is(url), |i| table::hash(pages[i].url_key()));
+        self.by_url.insert_by(Claim::First, hash, index, |i| pages[i].url_is(url), |i| table::hash(pages[i].url_key()));
     }
 
     /// The published page at URL path `url`, aliases aside.

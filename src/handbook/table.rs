@@ -28,47 +28,44 @@ impl PageTable {
         self.table.find(hash, |&i| is(i as usize)).map(|&i| i as usize)
     }
 
-    /// Adds page `index`, whose hash is `hash`, unless a page that `is` accepts is there already;
-    /// `hash_of` gives the hash of a page (when the table grows).
-    pub(super) fn insert_first_by(
+    /// Adds page `index`, whose hash is `hash`, unless a page that `is` accepts is there already
+    /// (`Claim::First`) or in its place (`Claim::Last`); `hash_of` gives the hash of a page (when
+    /// the table grows).
+    pub(super) fn insert_by(
         &mut self,
+        claim: Claim,
         hash: u64,
         index: usize,
         is: impl Fn(usize) -> bool,
         hash_of: impl Fn(usize) -> u64,
     ) {
         let Ok(index) = u32::try_from(index) else { return };
-        self.table.entry(hash, |&i| is(i as usize), |&i| hash_of(i as usize)).or_insert(index);
-    }
-
-    /// Adds page `index` under `key` (`key_of(index)`) unless a page is there already: the first
-    /// page to claim a string keeps it, as Hugo's first page with a URL is the one it writes.
-    pub(super) fn insert_first<'a>(&mut self, key: &str, index: usize, key_of: impl Fn(usize) -> &'a str) {
-        self.insert_first_by(hash(key), index, |i| key_of(i) == key, |i| hash(key_of(i)));
-    }
-
-    /// Adds page `index`, whose hash is `hash`, in place of any page that `is` accepts;
-    /// `hash_of` gives the hash of a page (when the table grows).
-    pub(super) fn insert_last_by(
-        &mut self,
-        hash: u64,
-        index: usize,
-        is: impl Fn(usize) -> bool,
-        hash_of: impl Fn(usize) -> u64,
-    ) {
-        let Ok(index) = u32::try_from(index) else { return };
-        match self.table.entry(hash, |&i| is(i as usize), |&i| hash_of(i as usize)) {
-            hashbrown::hash_table::Entry::Occupied(mut slot) => *slot.get_mut() = index,
-            hashbrown::hash_table::Entry::Vacant(slot) => {
+        match (self.table.entry(hash, |&i| is(i as usize), |&i| hash_of(i as usize)), claim) {
+            (hashbrown::hash_table::Entry::Occupied(mut slot), Claim::Last) => *slot.get_mut() = index,
+            (hashbrown::hash_table::Entry::Occupied(_), Claim::First) => {}
+            (hashbrown::hash_table::Entry::Vacant(slot), _) => {
                 slot.insert(index);
             }
         }
     }
 
+    /// Adds page `index` under `key` (`key_of(index)`) unless a page is there already: the first
+    /// page to claim a string keeps it, as Hugo's first page with a URL is the one it writes.
+    pub(super) fn insert_first<'a>(&mut self, key: &str, index: usize, key_of: impl Fn(usize) -> &'a str) {
+        self.insert_by(Claim::First, hash(key), index, |i| key_of(i) == key, |i| hash(key_of(i)));
+    }
+
     /// Adds page `index` under `key`, in place of any page there.
     pub(super) fn insert_last<'a>(&mut self, key: &str, index: usize, key_of: impl Fn(usize) -> &'a str) {
-        self.insert_last_by(hash(key), index, |i| key_of(i) == key, |i| hash(key_of(i)));
+        self.insert_by(Claim::Last, hash(key), index, |i| key_of(i) == key, |i| hash(key_of(i)));
     }
+}
+
+/// Which of the pages that claim one string a table keeps.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Claim {
+    First,
+    Last,
 }
 
 pub(super) fn hash(key: &str) -> u64 {
