@@ -111,14 +111,11 @@ impl Page {
     pub fn url(&self) -> Cow<'_, str> {
         match &self.own_url {
             Some(url) => Cow::Borrowed(url),
-            None => {
-                let key = self.url_key();
-                // A section's `_index.md` has the slash right after its key.
-                match self.path.get(self.key_at.0 as usize..self.key_at.1 as usize + 1) {
-                    Some(url) if url.ends_with('/') => Cow::Borrowed(url),
-                    _ => Cow::Owned(format!("{key}/")),
-                }
-            }
+            // A section's `_index.md` has the slash right after its key.
+            None => match self.path.get(self.key_at.0 as usize..self.key_at.1 as usize + 1) {
+                Some(url) if url.ends_with('/') => Cow::Borrowed(url),
+                _ => Cow::Owned(format!("{}/", self.url_key())),
+            },
         }
     }
 
@@ -547,7 +544,7 @@ impl Site {
         for (i, f) in facts.iter().enumerate() {
             let Some(path) = f.as_ref().map(|f| site.repo_path(&f.path)) else { continue };
             let is = |j: usize| facts[j].as_ref().is_some_and(|f| site.repo_path(&f.path) == path);
-            provided.insert_by(Claim::Last, hash_of(f), i, is, |j| hash_of(&facts[j]));
+            provided.insert_by(Claim::Last, table::hash(&path), i, is, |j| hash_of(&facts[j]));
         }
 
         // A directory with `index.md` is a leaf bundle: other Markdown files inside it are
