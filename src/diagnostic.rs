@@ -174,6 +174,35 @@ impl LineIndex {
     }
 }
 
+/// Byte ranges, in any order and possibly overlapping, asked whether one of them holds an
+/// offset: sorted once by start with the furthest end reached so far, then a binary search per
+/// question. (A page can have tens of thousands of code spans and as many things to place.)
+#[derive(Debug, Default)]
+pub struct Covering {
+    starts: Vec<usize>,
+    /// `reach[i]`: the largest end of the ranges up to and including `starts[i]`.
+    reach: Vec<usize>,
+}
+
+impl Covering {
+    pub fn new<'a>(spans: impl IntoIterator<Item = &'a Span>) -> Covering {
+        let mut sorted: Vec<(usize, usize)> =
+            spans.into_iter().filter(|s| s.start < s.end).map(|s| (s.start, s.end)).collect();
+        sorted.sort_unstable();
+        let reach = sorted.iter().scan(0, |far, &(_, end)| {
+            *far = end.max(*far);
+            Some(*far)
+        });
+        Covering { reach: reach.collect(), starts: sorted.into_iter().map(|(start, _)| start).collect() }
+    }
+
+    /// Whether some range holds `offset` (`start <= offset < end`).
+    pub fn contains(&self, offset: usize) -> bool {
+        let n = self.starts.partition_point(|&start| start <= offset);
+        n > 0 && self.reach[n - 1] > offset
+    }
+}
+
 /// The largest char boundary at or below `i`.
 pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     if i >= s.len() {
@@ -188,6 +217,16 @@ pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn covering_answers_as_a_scan_of_its_ranges_would() {
+        let ranges: Vec<Span> = vec![10..20, 0..3, 15..40, 50..50, 45..47, 2..5, 60..61];
+        let covering = Covering::new(&ranges);
+        for at in 0..70 {
+            assert_eq!(covering.contains(at), ranges.iter().any(|r| r.contains(&at)), "offset {at}");
+        }
+        assert!(!Covering::new(&[]).contains(0));
+    }
 
     #[test]
     fn a_finding_shares_its_pages_path_and_no_other() {

@@ -370,8 +370,9 @@ fn first_pass(doc: Document, path: Arc<str>, req: &LintRequest<'_>, pass: &Pass<
     let Pass { includes, spill } = pass;
     let start = kept.findings.len();
     kept.findings.extend(check_document(&doc, req.rules, None, req.change));
+    let mut positions = doc.source.positions();
     for f in &mut kept.findings[start..] {
-        f.position = Some(doc.source.position(&f.span));
+        f.position = Some(positions.position(&f.span));
         f.share_path(&path);
     }
     if doc.kind == DocKind::Promotion {
@@ -399,8 +400,9 @@ pub fn check_links(page: &PageLinks, rules: &RuleSet, site: Option<&Site>, chang
         rule.check.check_links(&linked, &ctx, &mut findings);
     }
     disambiguate_anchors(&mut findings);
+    let position_of = page.positions();
     for f in &mut findings {
-        f.position = page.position_of(&f.span);
+        f.position = position_of(&f.span);
         f.share_path(&page.path);
     }
     findings.retain(|f| {

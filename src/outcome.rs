@@ -46,6 +46,55 @@ impl SourceFile {
         let (end_line, end_column) = self.lines.line_col(&self.text, span.end);
         Position { line, column, end_line, end_column }
     }
+
+    /// [`SourceFile::position`] for many spans, in document order as far as they come so.
+    pub fn positions(&self) -> Positions<'_> {
+        Positions {
+            file: self,
+            last: None,
+            #[cfg(test)]
+            counted: 0,
+        }
+    }
+}
+
+/// Lines and columns of spans that mostly come in document order. A column is counted in
+/// characters, so from the start of its line; here it is counted on from the last offset asked
+/// for when that is earlier on the same line. One line holding a hundred thousand links then
+/// costs its length once rather than once per link.
+pub struct Positions<'a> {
+    file: &'a SourceFile,
+    /// The last offset asked for, its line and its column.
+    last: Option<(usize, usize, usize)>,
+    /// Bytes stepped over to count columns, for a test of the above.
+    #[cfg(test)]
+    counted: usize,
+}
+
+impl Positions<'_> {
+    pub fn position(&mut self, span: &crate::diagnostic::Span) -> Position {
+        let (line, column) = self.line_col(span.start);
+        let (end_line, end_column) = self.line_col(span.end);
+        Position { line, column, end_line, end_column }
+    }
+
+    /// As [`LineIndex::line_col`].
+    fn line_col(&mut self, offset: usize) -> (usize, usize) {
+        let text = &self.file.text;
+        let offset = crate::diagnostic::floor_char_boundary(text, offset);
+        let line = self.file.lines.line_of(offset);
+        let from = match self.last {
+            Some((at, at_line, at_column)) if at_line == line && at <= offset => (at, at_column),
+            _ => (self.file.lines.line_start(line), 1),
+        };
+        #[cfg(test)]
+        {
+            self.counted += offset - from.0;
+        }
+        let column = from.1 + text[from.0..offset].chars().count();
+        self.last = Some((offset, line, column));
+        (line, column)
+    }
 }
 
 /// Line and column of a finding, 1-based, columns in characters.
@@ -110,5 +159,45 @@ pub struct CoverageRow {
 impl CoverageRow {
     pub fn covered(&self) -> bool {
         self.evidence >= self.required
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_in_any_order_are_those_of_one_span_at_a_time() {
+        let file = SourceFile::new("é [a](b) ü\nline two ß [c](d)\n\n後 x\n".to_string());
+        let len = file.text.len();
+        let mut spans: Vec<crate::diagnostic::Span> = Vec::new();
+        for start in (0..=len).filter(|&i| file.text.is_char_boundary(i)) {
+            spans.push(start..(start + 3).min(len));
+        }
+        // In order, backwards, and jumping about (a span inside the one before, an end past
+        // the text).
+        let mut jumbled = spans.clone();
+        jumbled.reverse();
+        jumbled.extend([5..6, 2..9, 3..4, 0..len + 9, 20..21, 1..2]);
+        for list in [&spans, &jumbled] {
+            let mut positions = file.positions();
+            for span in list {
+                assert_eq!(positions.position(span), file.position(span), "span {span:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn spans_along_one_long_line_count_it_once() {
+        let piece = "ü [a](b) ";
+        let file = SourceFile::new(piece.repeat(10_000));
+        let mut positions = file.positions();
+        for i in 0..10_000 {
+            let start = i * piece.len() + "ü ".len();
+            let p = positions.position(&(start..start + "[a](b)".len()));
+            assert_eq!((p.line, p.column, p.end_column), (1, i * 9 + 3, i * 9 + 9));
+        }
+        // From one span's end to the next one's start, never again from the start of the line.
+        assert!(positions.counted <= file.text.len(), "{} bytes counted", positions.counted);
     }
 }

@@ -192,10 +192,13 @@ impl Check for PlaceholderText {
         let text = doc.text();
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut spans: BTreeSet<(usize, usize)> = BTreeSet::new();
+        let opaque = doc.opaque();
         for re in &self.patterns {
             for m in re.find_iter(text) {
-                if doc.is_opaque(m.start())
-                    || spans.iter().any(|&(s, e)| m.start() < e && s < m.end())
+                // The spans kept do not overlap: the one that starts last before this match ends
+                // is the only one that can overlap it.
+                if opaque.contains(m.start())
+                    || spans.range(..(m.end(), 0)).next_back().is_some_and(|&(s, e)| m.start() < e && s < m.end())
                     || is_html_tag(m.as_str())
                     || is_link_part(doc, m.start(), m.end())
                 {
@@ -205,7 +208,7 @@ impl Check for PlaceholderText {
             }
         }
         for (start, end) in spans {
-            let heading = doc.headings.iter().rposition(|h| h.span.start <= start);
+            let heading = doc.headings.partition_point(|h| h.span.start <= start).checked_sub(1);
             let key = format!("{} {}", doc.section_path(heading), normalize_anchor_text(&text[start..end]));
             let n = seen.entry(key.clone()).or_default();
             *n += 1;

@@ -484,12 +484,12 @@ impl PageLinks {
             suppressions: doc.suppressions.clone(),
             waived: Vec::new(),
         };
-        // Section paths already written to `text`, by heading; links come in document order, so
-        // the last one asked for is nearly always the one.
-        let mut sections: Vec<(Option<usize>, (u32, u32))> = Vec::new();
+        // Section paths already written to `text`, by heading.
+        let mut sections: rustc_hash::FxHashMap<Option<usize>, (u32, u32)> = Default::default();
+        let mut positions = doc.source.positions();
         let mut add = |page: &mut PageLinks, dest: &str, span: &Span, heading: Option<usize>, markdown, is_image| {
-            let section = match sections.iter().rev().find(|(h, _)| *h == heading) {
-                Some(&(_, range)) => range,
+            let section = match sections.get(&heading) {
+                Some(&range) => range,
                 None => {
                     let start = page.text.len();
                     let path = doc.section_path(heading);
@@ -500,13 +500,13 @@ impl PageLinks {
                         page.text.push_str(&path);
                     }
                     let range = (u32_of(start), u32_of(page.text.len()));
-                    sections.push((heading, range));
+                    sections.insert(heading, range);
                     range
                 }
             };
             let start = page.text.len();
             page.text.push_str(dest);
-            let p = doc.source.position(span);
+            let p = positions.position(span);
             page.records.push(Record {
                 dest: (u32_of(start), u32_of(page.text.len())),
                 section,
@@ -523,7 +523,8 @@ impl PageLinks {
             add(&mut page, &l.url, &l.span, l.heading, true, l.is_image);
         }
         for (span, href) in html_hrefs(doc).into_iter().filter(|(_, href)| keep(href)) {
-            let heading = doc.headings.iter().rposition(|h| h.span.start < span.start);
+            // Headings are in document order: the last that starts before the link.
+            let heading = doc.headings.partition_point(|h| h.span.start < span.start).checked_sub(1);
             add(&mut page, &href, &span, heading, false, false);
         }
         page.text.shrink_to_fit();
@@ -561,6 +562,20 @@ impl PageLinks {
     pub fn position_of(&self, span: &Span) -> Option<crate::outcome::Position> {
         self.links().find(|l| l.span == *span).map(|l| l.position)
     }
+
+    /// [`PageLinks::position_of`] for many spans: the links sorted by span once, then a binary
+    /// search for each (a page can have a hundred thousand links, and a finding for each).
+    pub fn positions(&self) -> impl Fn(&Span) -> Option<crate::outcome::Position> + '_ {
+        let mut by_span: Vec<((u32, u32), usize)> = self.records.iter().map(|r| r.span).zip(0..).collect();
+        // Stable: of links with the same span, the first (as `position_of` finds it) stays first.
+        by_span.sort_by_key(|&(span, _)| span);
+        move |span: &Span| {
+            let key = (u32::try_from(span.start).ok()?, u32::try_from(span.end).ok()?);
+            let i = by_span.partition_point(|&(s, _)| s < key);
+            let &(found, k) = by_span.get(i)?;
+            (found == key).then(|| self.link(&self.records[k]).position)
+        }
+    }
 }
 
 /// `href` attributes of `<a>` tags in raw HTML, outside code and comments.
@@ -572,13 +587,13 @@ fn html_hrefs(doc: &Document) -> Vec<(Span, String)> {
         return Vec::new();
     }
     // Code shows tags as text and comments are not rendered: neither holds a link.
-    let code: Vec<&Span> = doc.code.iter().chain(&doc.comments).collect();
+    let code = doc.opaque();
     let mut out = Vec::new();
     for pos in memchr::memchr_iter(b'<', &bytes[start..]) {
         let at = start + pos;
         let is_anchor =
             matches!(bytes.get(at + 1), Some(b'a' | b'A')) && bytes.get(at + 2).is_some_and(u8::is_ascii_whitespace);
-        if !is_anchor || code.iter().any(|s| s.contains(&at)) {
+        if !is_anchor || code.contains(at) {
             continue;
         }
         let Some(end) = memchr::memchr(b'>', &bytes[at..]) else {
@@ -620,6 +635,12 @@ mod tests {
         );
         let html = page.position_of(&page.links().nth(2).unwrap().span).unwrap();
         assert_eq!((html.line, html.column, html.end_line), (10, 1, 10));
+        let position_of = page.positions();
+        for link in page.links() {
+            assert_eq!(position_of(&link.span), Some(link.position));
+            assert_eq!(position_of(&link.span), page.position_of(&link.span));
+        }
+        assert_eq!(position_of(&(0..1)), None);
         let page = PageLinks::of(&doc, &|dest| dest.contains('#'));
         assert_eq!(page.links().map(|l| l.dest).collect::<Vec<_>>(), vec!["b/#x"]);
     }

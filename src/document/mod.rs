@@ -52,6 +52,8 @@ pub struct Heading {
     pub norm: String,
     pub explicit_id: Option<String>,
     pub span: Span,
+    /// The closest heading above of a lower level (the section this one is in), if any.
+    pub parent: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,13 +143,21 @@ impl Document {
         let line_offset = source.lines.line_of(body_start) - 1;
         let arena = Arena::new();
         let root = comrak::parse_document(&arena, body, &markdown_options());
-        let mut walker =
-            Walker { doc: &mut doc, line_offset, current_heading: None, prose: kind == DocKind::Promotion };
+        let mut walker = Walker {
+            doc: &mut doc,
+            line_offset,
+            current_heading: None,
+            open_sections: Vec::new(),
+            prose: kind == DocKind::Promotion,
+        };
         for child in root.children() {
             walker.block(child);
         }
         doc.comments = html_comments(&source.text, body_start);
-        doc.comments.retain(|c| !doc.code.iter().any(|code| code.contains(&c.start)));
+        if !doc.comments.is_empty() {
+            let code = crate::diagnostic::Covering::new(&doc.code);
+            doc.comments.retain(|c| !code.contains(c.start));
+        }
         doc.suppressions = Suppressions::scan(&source.text, &source.lines, &doc.comments);
         doc
     }
@@ -199,15 +209,9 @@ impl Document {
     pub fn section_path(&self, heading: Option<usize>) -> String {
         let Some(mut i) = heading else { return String::new() };
         let mut parts = vec![self.headings[i].norm.clone()];
-        loop {
-            let level = self.headings[i].level;
-            match self.headings[..i].iter().rposition(|h| h.level < level) {
-                Some(p) => {
-                    parts.push(self.headings[p].norm.clone());
-                    i = p;
-                }
-                None => break,
-            }
+        while let Some(p) = self.headings[i].parent {
+            parts.push(self.headings[p].norm.clone());
+            i = p;
         }
         parts.reverse();
         parts.join(" > ")
@@ -219,9 +223,10 @@ impl Document {
         0..end
     }
 
-    /// Whether `offset` lies in code or an HTML comment: text a reader never sees as prose.
-    pub fn is_opaque(&self, offset: usize) -> bool {
-        self.code.iter().chain(&self.comments).any(|r| r.contains(&offset))
+    /// Code and HTML comments, to ask whether an offset lies in them: text a reader never sees
+    /// as prose.
+    pub fn opaque(&self) -> crate::diagnostic::Covering {
+        crate::diagnostic::Covering::new(self.code.iter().chain(&self.comments))
     }
 
     /// Prose words of the body: paragraphs and list items, not headings, code or URLs.
@@ -244,6 +249,8 @@ struct Walker<'d> {
     doc: &'d mut Document,
     line_offset: usize,
     current_heading: Option<usize>,
+    /// The headings whose sections are still open, outermost first (levels rising).
+    open_sections: Vec<usize>,
     /// Whether to keep evidence blocks and prose runs: only promotion checks read them, and
     /// handbook pages are most of a whole-repository run.
     prose: bool,
@@ -292,12 +299,19 @@ impl Walker<'_> {
                 let raw = collect_text(node, true);
                 let (text, explicit_id) = split_explicit_id(&raw);
                 let index = self.doc.headings.len();
+                let headings = &self.doc.headings;
+                while self.open_sections.last().is_some_and(|&h| headings[h].level >= level) {
+                    self.open_sections.pop();
+                }
+                let parent = self.open_sections.last().copied();
+                self.open_sections.push(index);
                 self.doc.headings.push(Heading {
                     level,
                     norm: normalize_heading(&text),
                     text: text.clone(),
                     explicit_id,
                     span: span.clone(),
+                    parent,
                 });
                 self.current_heading = Some(index);
                 self.inlines(node, true);
@@ -451,6 +465,31 @@ mod tests {
         assert_eq!(d.blocks[2].kind, BlockKind::Paragraph);
         assert_eq!(d.section_path(Some(2)), "competencies > technical > deep work");
         assert_eq!(d.children(0), vec![1]);
+    }
+
+    #[test]
+    fn a_section_path_climbs_to_the_closest_lower_level_each_time() {
+        let d = doc("# A
+
+### B
+
+## C
+
+### D
+
+#### E
+
+## F
+
+# G
+
+### H
+
+## I
+");
+        let paths: Vec<String> = (0..d.headings.len()).map(|i| d.section_path(Some(i))).collect();
+        assert_eq!(paths, ["a", "a > b", "a > c", "a > c > d", "a > c > d > e", "a > f", "g", "g > h", "g > i"]);
+        assert_eq!(d.section_path(None), "");
     }
 
     #[test]

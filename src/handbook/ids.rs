@@ -257,8 +257,8 @@ fn nested_headings(text: &str, from: usize) -> Vec<(usize, String)> {
         }
     }
     if !out.is_empty() {
-        let fences = fenced_ranges(text, from);
-        out.retain(|(at, _)| !fences.iter().any(|r| r.contains(at)));
+        let fences = crate::diagnostic::Covering::new(&fenced_ranges(text, from));
+        out.retain(|(at, _)| !fences.contains(*at));
     }
     out
 }
@@ -324,16 +324,25 @@ fn footnote_ids(body: &str, out: &mut Vec<IdSource>) {
 fn html_ids(body: &str, out: &mut Vec<IdSource>) {
     let bytes = body.as_bytes();
     for attr in ["id=", "name="] {
+        // The last `<` and `>` before the attribute, looked for only in what lies between it and
+        // the one before (not back to the start each time: a line of a hundred thousand `id=`).
+        let (mut seen, mut last_lt, mut last_gt) = (0, None, None);
         for pos in memmem::find_iter(bytes, attr.as_bytes()) {
+            if let Some(i) = memchr::memrchr(b'<', &bytes[seen..pos]) {
+                last_lt = Some(seen + i);
+            }
+            if let Some(i) = memchr::memrchr(b'>', &bytes[seen..pos]) {
+                last_gt = Some(seen + i);
+            }
+            seen = pos;
             if pos == 0 || !bytes[pos - 1].is_ascii_whitespace() {
                 continue;
             }
             // Inside a tag: the last `<` before it is after the last `>`, and is not `{{<`.
-            let before = &body[..pos];
-            let Some(lt) = before.rfind('<') else {
+            let Some(lt) = last_lt else {
                 continue;
             };
-            if before[lt..].contains('>') || before[..lt].ends_with("{{") {
+            if last_gt.is_some_and(|gt| gt > lt) || body[..lt].ends_with("{{") {
                 continue;
             }
             let tag = &body[lt + 1..pos];
@@ -399,6 +408,21 @@ mod tests {
         for id in ["intro", "intro-1", "intro-2", "old", "icon", "team", "para-id"] {
             assert!(ids.contains(id), "{id} not in {ids:?}");
         }
+    }
+
+    #[test]
+    fn html_ids_only_inside_tags() {
+        let mut out = Vec::new();
+        let body = "x id=a <div id=\"b\"> y id=c </div> <p\n id='d'>{{< s id=\"e\" >}} <a name=f> <b name=g> <i\tid=h>";
+        html_ids(body, &mut out);
+        let ids: Vec<&str> = out
+            .iter()
+            .map(|s| match s {
+                IdSource::Other(id) => id.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(ids, ["b", "d", "h", "f"]);
     }
 
     #[test]
