@@ -95,6 +95,9 @@ pub(crate) fn include_sources_of(root: &Path, path: &str) -> IdSources {
 pub(crate) fn includes(text: &str, from: usize) -> Vec<(usize, bool, String)> {
     let mut out = Vec::new();
     let hay = &text.as_bytes()[from..];
+    // Once a closing `%}}` (or `>}}`) is not found, none is found after a later call either:
+    // a page of a hundred thousand unclosed calls is not searched to its end for each.
+    let mut unclosed = [false; 2];
     for pos in memmem::find_iter(hay, b"{{") {
         let at = from + pos;
         let rest = &text[at + 2..];
@@ -112,7 +115,11 @@ pub(crate) fn includes(text: &str, from: usize) -> Vec<(usize, bool, String)> {
         }
         let rest = rest.trim_start();
         let close = if markdown { "%}}" } else { ">}}" };
-        let Some(end) = rest.find(close) else {
+        if unclosed[usize::from(markdown)] {
+            continue;
+        }
+        let Some(end) = memmem::find(rest.as_bytes(), close.as_bytes()) else {
+            unclosed[usize::from(markdown)] = true;
             continue;
         };
         let arg = rest[..end].trim();
@@ -436,6 +443,11 @@ mod tests {
     fn include_calls_are_found() {
         let found = includes("a {{% include \"i/a.md\" %}} b {{< include `i/b.md` >}} {{% includes x %}}", 0);
         assert_eq!(found, vec![(2, true, "i/a.md".to_string()), (29, false, "i/b.md".to_string())]);
+        // An unclosed call of one kind does not hide a closed call of the other after it.
+        let found = includes("{{% include a.md {{< include b.md >}} {{% include c.md", 0);
+        assert_eq!(found, vec![(17, false, "b.md".to_string())]);
+        let found = includes("{{< include a.md {{% include b.md %}} {{< include c.md", 0);
+        assert_eq!(found, vec![(17, true, "b.md".to_string())]);
     }
 
     #[test]
