@@ -224,3 +224,27 @@ fn a_directory_the_site_index_cannot_list_is_reported_once() {
     assert!(path.starts_with("content/handbook/d/d/") && !path.ends_with(".md"), "{path}");
     assert!(unlisted[0]["message"].as_str().unwrap().contains("too deep"), "{:?}", unlisted[0]);
 }
+
+#[test]
+fn a_page_of_repeated_headings_and_one_line_of_links_gets_every_number_and_column_right() {
+    // Hostile in size, not in kind: thousands of headings with one text (numbered -1, -2, …) and
+    // thousands of links on one line, each placed by its column in characters.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let n = 3_000;
+    let mut page = String::from("---\ntitle: Many\n---\n");
+    page.push_str(&"## Same\n\n".repeat(n));
+    // The first heading is `same`, the others `same-1` to `same-2999`.
+    for i in 1..n {
+        page.push_str(&format!("é [x](#same-{i}) "));
+    }
+    page.push_str("ü [y](#same-3000) [z](#same)\n");
+    write(root, "content/handbook/many.md", &page);
+    let found = findings(root);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let f = &found[0];
+    assert_eq!((f["rule"].as_str(), f["line"].as_u64()), (Some("broken-anchor"), Some(4 + 2 * n as u64)));
+    // The line before the broken link: 2,999 pieces of `é [x](#same-…) `, in characters.
+    let before: usize = (1..n).map(|i| format!("é [x](#same-{i}) ").chars().count()).sum();
+    assert_eq!(f["column"].as_u64(), Some((before + "ü ".chars().count() + 1) as u64));
+}
