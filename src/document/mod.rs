@@ -469,24 +469,7 @@ mod tests {
 
     #[test]
     fn a_section_path_climbs_to_the_closest_lower_level_each_time() {
-        let d = doc("# A
-
-### B
-
-## C
-
-### D
-
-#### E
-
-## F
-
-# G
-
-### H
-
-## I
-");
+        let d = doc("# A\n\n### B\n\n## C\n\n### D\n\n#### E\n\n## F\n\n# G\n\n### H\n\n## I\n");
         let paths: Vec<String> = (0..d.headings.len()).map(|i| d.section_path(Some(i))).collect();
         assert_eq!(paths, ["a", "a > b", "a > c", "a > c > d", "a > c > d > e", "a > f", "g", "g > h", "g > i"]);
         assert_eq!(d.section_path(None), "");
