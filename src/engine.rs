@@ -400,10 +400,13 @@ pub fn check_links(page: &PageLinks, rules: &RuleSet, site: Option<&Site>, chang
         rule.check.check_links(&linked, &ctx, &mut findings);
     }
     disambiguate_anchors(&mut findings);
-    let position_of = page.positions();
-    for f in &mut findings {
-        f.position = position_of(&f.span);
-        f.share_path(&page.path);
+    // Most pages have no link finding: their links are not sorted for nothing.
+    if !findings.is_empty() {
+        let position_of = page.positions();
+        for f in &mut findings {
+            f.position = position_of(&f.span);
+            f.share_path(&page.path);
+        }
     }
     findings.retain(|f| {
         let line = f.position.map_or(1, |p| p.line);
