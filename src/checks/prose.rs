@@ -3,7 +3,7 @@
 
 use super::{Check, CheckContext, Factory, RuleOptions, parse_options};
 use crate::diagnostic::{Finding, Span, normalize_anchor_text};
-use crate::document::{DocKind, Document, FrontMatter};
+use crate::document::{DocKind, Document, FrontMatter, Link};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -193,6 +193,7 @@ impl Check for PlaceholderText {
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut spans: BTreeSet<(usize, usize)> = BTreeSet::new();
         let opaque = doc.opaque();
+        let links = LinksByStart::new(&doc.links);
         for re in &self.patterns {
             for m in re.find_iter(text) {
                 // The spans kept do not overlap: the one that starts last before this match ends
@@ -200,7 +201,7 @@ impl Check for PlaceholderText {
                 if opaque.contains(m.start())
                     || spans.range(..(m.end(), 0)).next_back().is_some_and(|&(s, e)| m.start() < e && s < m.end())
                     || is_html_tag(m.as_str())
-                    || is_link_part(doc, m.start(), m.end())
+                    || is_link_part(doc, &links, m.start(), m.end())
                 {
                     continue;
                 }
@@ -235,15 +236,48 @@ fn is_html_tag(m: &str) -> bool {
 
 /// Whether a match lies in a link's destination (a file named `TODO.md`), or is the text of a
 /// link (`[Insert form](url)` names a real form).
-fn is_link_part(doc: &Document, start: usize, end: usize) -> bool {
+fn is_link_part(doc: &Document, links: &LinksByStart<'_>, start: usize, end: usize) -> bool {
     let text = doc.text();
-    doc.links.iter().any(|l| {
-        if !(l.span.start <= start && end <= l.span.end) {
-            return false;
-        }
+    links.holding(start, end).any(|l| {
         let in_text = text[start..end].trim_matches(|c| c == '[' || c == ']');
         l.autolink || !l.text.contains(in_text) || text[end..].starts_with('(') || text[end..].starts_with('[')
     })
+}
+
+/// A document's links by where they start, with the furthest end reached so far: the links that
+/// hold a stretch of text are found without asking every link (a page can have thousands of
+/// links and as many placeholders).
+struct LinksByStart<'d> {
+    links: &'d [Link],
+    order: Vec<usize>,
+    /// `reach[k]`: the largest end of the links `order[..=k]`.
+    reach: Vec<usize>,
+}
+
+impl<'d> LinksByStart<'d> {
+    fn new(links: &'d [Link]) -> Self {
+        let mut order: Vec<usize> = (0..links.len()).collect();
+        order.sort_by_key(|&i| links[i].span.start);
+        let reach = order
+            .iter()
+            .scan(0, |far, &i| {
+                *far = links[i].span.end.max(*far);
+                Some(*far)
+            })
+            .collect();
+        LinksByStart { links, order, reach }
+    }
+
+    /// The links whose span holds `start..end`: of those that start at or before it, back to
+    /// where none reaches its end any more.
+    fn holding(&self, start: usize, end: usize) -> impl Iterator<Item = &'d Link> + '_ {
+        let n = self.order.partition_point(|&i| self.links[i].span.start <= start);
+        (0..n)
+            .rev()
+            .take_while(move |&k| self.reach[k] >= end)
+            .map(|k| &self.links[self.order[k]])
+            .filter(move |l| end <= l.span.end)
+    }
 }
 
 /// Flags prose matching configured regexes, each with its own message (talent assessment
@@ -452,5 +486,25 @@ mod tests {
         let words: Vec<&str> =
             acronym_words("The SLA and P1 with KPIs, a GitLab MR and I.").into_iter().map(|(_, w)| w).collect();
         assert_eq!(words, vec!["SLA", "MR"]);
+    }
+
+    #[test]
+    fn links_holding_a_stretch_are_those_a_scan_finds() {
+        // Images inside links, autolinks, links one after another and a long link before them.
+        let text = "[a long link with [x] text](https://a.test/1) and [![img](https://i.test/p.png) TODO](https://b.test/2)\n\
+                    see https://c.test/3 then [TODO](TODO.md) [t](u) <https://d.test/4>\n";
+        let doc = Document::parse("p.md", DocKind::Promotion, text.to_string());
+        assert!(doc.links.len() >= 5, "{:?}", doc.links);
+        let links = LinksByStart::new(&doc.links);
+        for start in 0..text.len() {
+            for end in start..=(start + 12).min(text.len()) {
+                let mut found: Vec<&Span> = links.holding(start, end).map(|l| &l.span).collect();
+                let mut scanned: Vec<&Span> =
+                    doc.links.iter().filter(|l| l.span.start <= start && end <= l.span.end).map(|l| &l.span).collect();
+                found.sort_by_key(|s| (s.start, s.end));
+                scanned.sort_by_key(|s| (s.start, s.end));
+                assert_eq!(found, scanned, "{start}..{end}");
+            }
+        }
     }
 }
