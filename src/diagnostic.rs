@@ -174,32 +174,48 @@ impl LineIndex {
     }
 }
 
-/// Byte ranges, in any order and possibly overlapping, asked whether one of them holds an
-/// offset: sorted once by start with the furthest end reached so far, then a binary search per
-/// question. (A page can have tens of thousands of code spans and as many things to place.)
+/// Byte ranges, in any order and possibly overlapping, asked which of them hold an offset or a
+/// stretch: sorted once by start with the furthest end reached so far, then a binary search per
+/// question. (A page can have tens of thousands of code spans or links and as many things to
+/// place.)
 #[derive(Debug, Default)]
 pub struct Covering {
-    starts: Vec<usize>,
-    /// `reach[i]`: the largest end of the ranges up to and including `starts[i]`.
+    /// (start, end, index in the ranges given), by start.
+    ranges: Vec<(usize, usize, usize)>,
+    /// `reach[k]`: the largest end of `ranges[..=k]`.
     reach: Vec<usize>,
 }
 
 impl Covering {
     pub fn new<'a>(spans: impl IntoIterator<Item = &'a Span>) -> Covering {
-        let mut sorted: Vec<(usize, usize)> =
-            spans.into_iter().filter(|s| s.start < s.end).map(|s| (s.start, s.end)).collect();
-        sorted.sort_unstable();
-        let reach = sorted.iter().scan(0, |far, &(_, end)| {
-            *far = end.max(*far);
-            Some(*far)
-        });
-        Covering { reach: reach.collect(), starts: sorted.into_iter().map(|(start, _)| start).collect() }
+        let mut ranges: Vec<(usize, usize, usize)> =
+            spans.into_iter().zip(0..).map(|(s, i)| (s.start, s.end, i)).collect();
+        ranges.sort_unstable();
+        let reach = ranges
+            .iter()
+            .scan(0, |far, &(_, end, _)| {
+                *far = end.max(*far);
+                Some(*far)
+            })
+            .collect();
+        Covering { ranges, reach }
     }
 
     /// Whether some range holds `offset` (`start <= offset < end`).
     pub fn contains(&self, offset: usize) -> bool {
-        let n = self.starts.partition_point(|&start| start <= offset);
+        let n = self.ranges.partition_point(|&(start, ..)| start <= offset);
         n > 0 && self.reach[n - 1] > offset
+    }
+
+    /// The indices (in the order given to [`Covering::new`]) of the ranges that hold all of
+    /// `start..end`: of those that start at or before it, back to where none reaches its end.
+    pub fn holding(&self, start: usize, end: usize) -> impl Iterator<Item = usize> + '_ {
+        let n = self.ranges.partition_point(|&(s, ..)| s <= start);
+        (0..n)
+            .rev()
+            .take_while(move |&k| self.reach[k] >= end)
+            .filter(move |&k| end <= self.ranges[k].1)
+            .map(|k| self.ranges[k].2)
     }
 }
 
@@ -226,6 +242,15 @@ mod tests {
             assert_eq!(covering.contains(at), ranges.iter().any(|r| r.contains(&at)), "offset {at}");
         }
         assert!(!Covering::new(&[]).contains(0));
+        for start in 0..70 {
+            for end in start..72 {
+                let mut held: Vec<usize> = covering.holding(start, end).collect();
+                held.sort_unstable();
+                let scanned: Vec<usize> =
+                    (0..ranges.len()).filter(|&i| ranges[i].start <= start && end <= ranges[i].end).collect();
+                assert_eq!(held, scanned, "{start}..{end}");
+            }
+        }
     }
 
     #[test]

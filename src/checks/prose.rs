@@ -2,8 +2,8 @@
 //! regex patterns (talent assessment ratings, first person) and the style guide's warnings.
 
 use super::{Check, CheckContext, Factory, RuleOptions, parse_options};
-use crate::diagnostic::{Finding, Span, normalize_anchor_text};
-use crate::document::{DocKind, Document, FrontMatter, Link};
+use crate::diagnostic::{Covering, Finding, Span, normalize_anchor_text};
+use crate::document::{DocKind, Document, FrontMatter};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -193,7 +193,7 @@ impl Check for PlaceholderText {
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut spans: BTreeSet<(usize, usize)> = BTreeSet::new();
         let opaque = doc.opaque();
-        let links = LinksByStart::new(&doc.links);
+        let links = Covering::new(doc.links.iter().map(|l| &l.span));
         for re in &self.patterns {
             for m in re.find_iter(text) {
                 // The spans kept do not overlap: the one that starts last before this match ends
@@ -236,48 +236,12 @@ fn is_html_tag(m: &str) -> bool {
 
 /// Whether a match lies in a link's destination (a file named `TODO.md`), or is the text of a
 /// link (`[Insert form](url)` names a real form).
-fn is_link_part(doc: &Document, links: &LinksByStart<'_>, start: usize, end: usize) -> bool {
+fn is_link_part(doc: &Document, links: &Covering, start: usize, end: usize) -> bool {
     let text = doc.text();
-    links.holding(start, end).any(|l| {
+    links.holding(start, end).map(|i| &doc.links[i]).any(|l| {
         let in_text = text[start..end].trim_matches(|c| c == '[' || c == ']');
         l.autolink || !l.text.contains(in_text) || text[end..].starts_with('(') || text[end..].starts_with('[')
     })
-}
-
-/// A document's links by where they start, with the furthest end reached so far: the links that
-/// hold a stretch of text are found without asking every link (a page can have thousands of
-/// links and as many placeholders).
-struct LinksByStart<'d> {
-    links: &'d [Link],
-    order: Vec<usize>,
-    /// `reach[k]`: the largest end of the links `order[..=k]`.
-    reach: Vec<usize>,
-}
-
-impl<'d> LinksByStart<'d> {
-    fn new(links: &'d [Link]) -> Self {
-        let mut order: Vec<usize> = (0..links.len()).collect();
-        order.sort_by_key(|&i| links[i].span.start);
-        let reach = order
-            .iter()
-            .scan(0, |far, &i| {
-                *far = links[i].span.end.max(*far);
-                Some(*far)
-            })
-            .collect();
-        LinksByStart { links, order, reach }
-    }
-
-    /// The links whose span holds `start..end`: of those that start at or before it, back to
-    /// where none reaches its end any more.
-    fn holding(&self, start: usize, end: usize) -> impl Iterator<Item = &'d Link> + '_ {
-        let n = self.order.partition_point(|&i| self.links[i].span.start <= start);
-        (0..n)
-            .rev()
-            .take_while(move |&k| self.reach[k] >= end)
-            .map(|k| &self.links[self.order[k]])
-            .filter(move |l| end <= l.span.end)
-    }
 }
 
 /// Flags prose matching configured regexes, each with its own message (talent assessment
@@ -495,10 +459,10 @@ mod tests {
                     see https://c.test/3 then [TODO](TODO.md) [t](u) <https://d.test/4>\n";
         let doc = Document::parse("p.md", DocKind::Promotion, text.to_string());
         assert!(doc.links.len() >= 5, "{:?}", doc.links);
-        let links = LinksByStart::new(&doc.links);
+        let links = Covering::new(doc.links.iter().map(|l| &l.span));
         for start in 0..text.len() {
             for end in start..=(start + 12).min(text.len()) {
-                let mut found: Vec<&Span> = links.holding(start, end).map(|l| &l.span).collect();
+                let mut found: Vec<&Span> = links.holding(start, end).map(|i| &doc.links[i].span).collect();
                 let mut scanned: Vec<&Span> =
                     doc.links.iter().filter(|l| l.span.start <= start && end <= l.span.end).map(|l| &l.span).collect();
                 found.sort_by_key(|s| (s.start, s.end));
