@@ -2,20 +2,25 @@
 //! and `<!-- promolint-disable-next-line rule -->`. No rule id means every rule.
 
 use crate::diagnostic::LineIndex;
+use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
 #[derive(Debug, Default, Clone)]
 pub struct Suppressions {
-    /// (rule or None for all, lines suppressed)
-    ranges: Vec<(Option<String>, RangeInclusive<usize>)>,
+    /// Lines suppressed for every rule, and per rule: sorted ranges that neither overlap nor
+    /// touch, so that a line is looked up by binary search (a page can have thousands of
+    /// directives and a finding for each).
+    all: Vec<RangeInclusive<usize>>,
+    by_rule: BTreeMap<String, Vec<RangeInclusive<usize>>>,
 }
 
 impl Suppressions {
     /// Reads directives from the document's HTML comments (those in code are examples, not
     /// directives, and are not passed in).
     pub fn scan(text: &str, lines: &LineIndex, comments: &[std::ops::Range<usize>]) -> Self {
-        let mut ranges = Vec::new();
-        let mut open: Vec<(Option<String>, usize)> = Vec::new();
+        let mut ranges: Vec<(Option<String>, RangeInclusive<usize>)> = Vec::new();
+        // The line each still open `disable` started on, by rule.
+        let mut open: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
         for comment in comments {
             let at = comment.start;
             if !text[at..].starts_with("<!-- promolint-") {
@@ -44,39 +49,67 @@ impl Suppressions {
                 }
                 "promolint-disable" => {
                     for rule in rules {
-                        open.push((rule, line));
+                        open.entry(rule).or_default().push(line);
                     }
                 }
                 "promolint-enable" => {
                     for rule in rules {
                         // `enable` with no rule closes everything; with a rule, that rule's range.
-                        let mut i = 0;
-                        while i < open.len() {
-                            if rule.is_none() || open[i].0 == rule {
-                                let (r, start) = open.remove(i);
-                                ranges.push((r, start..=line));
-                            } else {
-                                i += 1;
-                            }
+                        let closed = match rule {
+                            None => std::mem::take(&mut open),
+                            Some(_) => open.remove_entry(&rule).into_iter().collect(),
+                        };
+                        for (r, starts) in closed {
+                            ranges.extend(starts.into_iter().map(|start| (r.clone(), start..=line)));
                         }
                     }
                 }
                 _ => {}
             }
         }
-        for (rule, start) in open {
-            ranges.push((rule, start..=usize::MAX));
+        for (rule, starts) in open {
+            ranges.extend(starts.into_iter().map(|start| (rule.clone(), start..=usize::MAX)));
         }
-        Suppressions { ranges }
+        let mut out = Suppressions::default();
+        for (rule, lines) in ranges {
+            match rule {
+                None => out.all.push(lines),
+                Some(rule) => out.by_rule.entry(rule).or_default().push(lines),
+            }
+        }
+        merge(&mut out.all);
+        out.by_rule.values_mut().for_each(merge);
+        out
     }
 
     pub fn is_suppressed(&self, rule: &str, line: usize) -> bool {
-        self.ranges.iter().any(|(r, lines)| r.as_deref().is_none_or(|r| r == rule) && lines.contains(&line))
+        holds(&self.all, line) || self.by_rule.get(rule).is_some_and(|ranges| holds(ranges, line))
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
+        self.all.is_empty() && self.by_rule.is_empty()
     }
+}
+
+/// Sorts line ranges and joins those that overlap or touch.
+fn merge(ranges: &mut Vec<RangeInclusive<usize>>) {
+    ranges.sort_unstable_by_key(|r| (*r.start(), *r.end()));
+    let mut merged: Vec<RangeInclusive<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges.drain(..) {
+        match merged.last_mut() {
+            Some(last) if *r.start() <= last.end().saturating_add(1) => {
+                *last = *last.start()..=(*last.end()).max(*r.end());
+            }
+            _ => merged.push(r),
+        }
+    }
+    *ranges = merged;
+}
+
+/// Whether one of `ranges` (sorted, apart) holds `line`.
+fn holds(ranges: &[RangeInclusive<usize>], line: usize) -> bool {
+    let n = ranges.partition_point(|r| *r.start() <= line);
+    n > 0 && *ranges[n - 1].end() >= line
 }
 
 #[cfg(test)]
@@ -95,5 +128,66 @@ mod tests {
         assert!(!s.is_suppressed("style", 3));
         assert!(s.is_suppressed("style", 7));
         assert!(!s.is_suppressed("style", 8));
+    }
+
+    /// Suppressed lines as a list of (rule, lines) asked one by one, from the directives in
+    /// order: what `scan` and `is_suppressed` must agree with.
+    fn one_by_one(directives: &[(usize, &str, Option<&str>)]) -> Vec<(Option<String>, RangeInclusive<usize>)> {
+        let (mut ranges, mut open): (Vec<_>, Vec<(Option<String>, usize)>) = (Vec::new(), Vec::new());
+        for &(line, directive, rule) in directives {
+            let rule = rule.map(str::to_string);
+            match directive {
+                "disable-next-line" => ranges.push((rule, line + 1..=line + 1)),
+                "disable-line" => ranges.push((rule, line..=line)),
+                "disable" => open.push((rule, line)),
+                _ => {
+                    for (r, start) in open.extract_if(.., |(r, _)| rule.is_none() || *r == rule) {
+                        ranges.push((r, start..=line));
+                    }
+                }
+            }
+        }
+        ranges.extend(open.into_iter().map(|(r, start)| (r, start..=usize::MAX)));
+        ranges
+    }
+
+    #[test]
+    fn overlapping_nested_and_unclosed_ranges_suppress_what_each_would() {
+        let directives: Vec<(usize, &str, Option<&str>)> = vec![
+            (2, "disable", Some("a")),
+            (3, "disable", Some("a")),
+            (4, "disable-next-line", Some("b")),
+            (5, "disable-next-line", Some("b")),
+            (7, "enable", Some("a")),
+            (8, "disable", None),
+            (9, "disable-line", Some("a")),
+            (10, "enable", Some("b")),
+            (12, "enable", None),
+            (13, "disable", Some("c")),
+            (14, "disable-line", Some("c")),
+            (16, "enable", None),
+            (17, "disable-next-line", None),
+            (20, "disable", Some("a")),
+            (22, "disable-line", Some("b")),
+        ];
+        let mut text = String::new();
+        let mut at = directives.iter().peekable();
+        for line in 1..=24 {
+            match at.next_if(|(l, ..)| *l == line) {
+                Some((_, d, r)) => text.push_str(&format!("<!-- promolint-{d} {} -->\n", r.unwrap_or(""))),
+                None => text.push_str("x\n"),
+            }
+        }
+        let comments: Vec<_> =
+            text.match_indices("<!--").map(|(i, _)| i..i + text[i..].find("-->").unwrap() + 3).collect();
+        let s = Suppressions::scan(&text, &LineIndex::new(&text), &comments);
+        let expected = one_by_one(&directives);
+        for rule in ["a", "b", "c", "d"] {
+            for line in 1..=26 {
+                let want =
+                    expected.iter().any(|(r, lines)| r.as_deref().is_none_or(|r| r == rule) && lines.contains(&line));
+                assert_eq!(s.is_suppressed(rule, line), want, "rule {rule}, line {line}");
+            }
+        }
     }
 }
