@@ -178,7 +178,7 @@ impl LineIndex {
 /// stretch: sorted once by start with the furthest end reached so far, then a binary search per
 /// question. (A page can have tens of thousands of code spans or links and as many things to
 /// place.)
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Covering {
     /// (start, end, index in the ranges given), by start.
     ranges: Vec<(usize, usize, usize)>,
@@ -199,6 +199,10 @@ impl Covering {
             })
             .collect();
         Covering { ranges, reach }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
     }
 
     /// Whether some range holds `offset` (`start <= offset < end`).

@@ -1,17 +1,17 @@
 //! Inline suppressions: `<!-- promolint-disable rule -->` … `<!-- promolint-enable rule -->`
 //! and `<!-- promolint-disable-next-line rule -->`. No rule id means every rule.
 
-use crate::diagnostic::LineIndex;
+use crate::diagnostic::{Covering, LineIndex, Span};
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
 #[derive(Debug, Default, Clone)]
 pub struct Suppressions {
-    /// Lines suppressed for every rule, and per rule: sorted ranges that neither overlap nor
-    /// touch, so that a line is looked up by binary search (a page can have thousands of
-    /// directives and a finding for each).
-    all: Vec<RangeInclusive<usize>>,
-    by_rule: BTreeMap<String, Vec<RangeInclusive<usize>>>,
+    /// Lines suppressed for every rule, and per rule, as ranges of line numbers (end excluded)
+    /// looked up by binary search: a page can have thousands of directives and a finding for
+    /// each.
+    all: Covering,
+    by_rule: BTreeMap<String, Covering>,
 }
 
 impl Suppressions {
@@ -70,46 +70,27 @@ impl Suppressions {
         for (rule, starts) in open {
             ranges.extend(starts.into_iter().map(|start| (rule.clone(), start..=usize::MAX)));
         }
-        let mut out = Suppressions::default();
+        let (mut all, mut by_rule): (Vec<Span>, BTreeMap<String, Vec<Span>>) = Default::default();
         for (rule, lines) in ranges {
+            let lines = *lines.start()..lines.end().saturating_add(1);
             match rule {
-                None => out.all.push(lines),
-                Some(rule) => out.by_rule.entry(rule).or_default().push(lines),
+                None => all.push(lines),
+                Some(rule) => by_rule.entry(rule).or_default().push(lines),
             }
         }
-        merge(&mut out.all);
-        out.by_rule.values_mut().for_each(merge);
-        out
+        Suppressions {
+            all: Covering::new(&all),
+            by_rule: by_rule.into_iter().map(|(rule, lines)| (rule, Covering::new(&lines))).collect(),
+        }
     }
 
     pub fn is_suppressed(&self, rule: &str, line: usize) -> bool {
-        holds(&self.all, line) || self.by_rule.get(rule).is_some_and(|ranges| holds(ranges, line))
+        self.all.contains(line) || self.by_rule.get(rule).is_some_and(|lines| lines.contains(line))
     }
 
     pub fn is_empty(&self) -> bool {
         self.all.is_empty() && self.by_rule.is_empty()
     }
-}
-
-/// Sorts line ranges and joins those that overlap or touch.
-fn merge(ranges: &mut Vec<RangeInclusive<usize>>) {
-    ranges.sort_unstable_by_key(|r| (*r.start(), *r.end()));
-    let mut merged: Vec<RangeInclusive<usize>> = Vec::with_capacity(ranges.len());
-    for r in ranges.drain(..) {
-        match merged.last_mut() {
-            Some(last) if *r.start() <= last.end().saturating_add(1) => {
-                *last = *last.start()..=(*last.end()).max(*r.end());
-            }
-            _ => merged.push(r),
-        }
-    }
-    *ranges = merged;
-}
-
-/// Whether one of `ranges` (sorted, apart) holds `line`.
-fn holds(ranges: &[RangeInclusive<usize>], line: usize) -> bool {
-    let n = ranges.partition_point(|r| *r.start() <= line);
-    n > 0 && *ranges[n - 1].end() >= line
 }
 
 #[cfg(test)]
